@@ -1,0 +1,1 @@
+"""Faceless Studio service layer: use cases, rules and providers (no Streamlit)."""

@@ -1,0 +1,1 @@
+"""Providers: one small interface per role, one module per vendor, offline fallbacks."""

@@ -1,0 +1,1 @@
+"""Rendering: screens (image + voice + word timings) become an MP4 with captions."""

@@ -1,0 +1,290 @@
+"""FFmpegRenderer: screens become an MP4 from cached per-screen pieces joined by stream copy.
+
+A render is a handful of steps run on two threads (see `schedule`):
+
+1. each screen whose segment is not cached: one ffmpeg that writes head, body and tail
+   (`segments`; keys and durations in `plan`);
+2. each transition clip not cached, once both of its screens are ready (xfade of the
+   first screen's tail and the second screen's head);
+3. the sound track, unless cached (`audio`);
+4. the join: the concat demuxer reads the pieces in order (`-c copy`), the sound is
+   copied in, `+faststart`; then a thumbnail from about 1 s in.
+
+The MP4 and the JPEG are written under temporary names in the output's folder and renamed
+into place at the very end, so a failed or killed render leaves the previous files as
+they were.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from core.errors import InvalidInput, ProviderUnavailable
+from core.probe import audio_duration
+from core.render.audio import encode_args, measure_args, parse_measurement
+from core.render.cache import PieceCache
+from core.render.captions import ass_filter, build_ass
+from core.render.fonts import fonts_dir
+from core.render.join import (
+    join_args,
+    partial_path,
+    pieces_in_order,
+    publish,
+    sweep_partials,
+    thumbnail_args,
+    thumbnail_path,
+    write_listing,
+)
+from core.render.models import (
+    ExportSettings,
+    RenderInput,
+    RenderProgress,
+    RenderResult,
+    ScreenInput,
+)
+from core.render.plan import (
+    SegmentPlan,
+    Timeline,
+    audio_key,
+    build_timeline,
+    file_hash,
+    transition_key,
+)
+from core.render.runner import FFmpegFailed, FFmpegRunner
+from core.render.schedule import Report, Schedule, Step
+from core.render.segments import (
+    PIECES,
+    X264_PRESETS,
+    prepare_image,
+    segment_args,
+    transition_args,
+)
+
+CaptionBuilder = Callable[[ScreenInput, float], str]
+
+
+class FFmpegRenderer:
+    """The production renderer (the Renderer protocol) on the pip ffmpeg binary."""
+
+    def __init__(
+        self, *, workers: int = 2, fonts: Path | None = None, cache_bytes: int = 2 << 30
+    ) -> None:
+        self.workers = workers  # ffmpeg processes at once: one per core
+        self.fonts = fonts  # None: the caption fonts from pip (`fonts.fonts_dir`)
+        self.cache_bytes = cache_bytes  # the cache keeps at most this much after a render
+
+    def render(
+        self, job: RenderInput, output: Path, *, cache_dir: Path, progress: RenderProgress
+    ) -> RenderResult:
+        """Write the MP4 to `output` (atomically) and a thumbnail beside it."""
+        _check_settings(job.settings)
+        music_hash = file_hash(job.music, "The background music") if job.music else None
+        timeline = build_timeline(job, _caption_builder(job))
+        cache = PieceCache(cache_dir)
+        audio = cache.audio(audio_key(timeline, music_hash))
+        if job.music is not None and not audio.is_file():
+            _check_music(job.music)
+        sweep_partials(output.parent)
+        render = _Render(job, timeline, cache, audio, output, self.fonts)
+        try:
+            progress(0, "Preparing the render")
+            steps = render.steps()
+            Schedule(render.runner, progress, workers=self.workers).run(steps)
+            publish([(render.partial_video, output), (render.partial_thumb, render.thumbnail)])
+        finally:
+            render.clean_up()
+        cache.prune(max_bytes=self.cache_bytes)
+        progress(100, "The video is ready")
+        width, height = job.settings.size
+        return RenderResult(
+            output=output,
+            thumbnail=render.thumbnail,
+            duration=timeline.duration,
+            width=width,
+            height=height,
+            fps=job.settings.fps,
+            segments_encoded=render.encoded,
+            segments_reused=len(timeline.segments) - render.encoded,
+        )
+
+
+class _Render:
+    """The state of one render: its timeline, cache, scratch folder and partial files."""
+
+    def __init__(
+        self,
+        job: RenderInput,
+        timeline: Timeline,
+        cache: PieceCache,
+        audio: Path,
+        output: Path,
+        fonts: Path | None,
+    ) -> None:
+        self.job, self.timeline, self.cache, self.audio = job, timeline, cache, audio
+        self.fonts = fonts
+        self.runner = FFmpegRunner()
+        self.encoded = 0
+        self.thumbnail = thumbnail_path(output)
+        self.work = cache.work_dir()
+        self.partial_video = partial_path(output, ".mp4")
+        self.partial_thumb = partial_path(output, ".jpg")
+
+    def steps(self) -> list[Step]:
+        timeline, cache = self.timeline, self.cache
+        steps: list[Step] = []
+        if self.audio.is_file():
+            cache.touch(self.audio)
+        else:
+            steps.append(
+                Step("audio", "Mixing the sound", 0.1 * timeline.total_frames, self._audio)
+            )
+        for segment in timeline.segments:
+            name = f"segment:{segment.key}"
+            if cache.has_segment(segment.key):
+                cache.touch(cache.segment(segment.key))
+            elif all(step.name != name for step in steps):
+                self.encoded += 1
+                message = f"Encoding {segment.label} of {len(timeline.segments)}"
+                steps.append(Step(name, message, segment.frames, self._segment_step(segment)))
+        for first, second in itertools.pairwise(timeline.segments) if timeline.joined else []:
+            path = cache.transition(transition_key(first, second, timeline))
+            name = f"transition:{path.stem}"
+            if path.is_file():
+                cache.touch(path)
+            elif all(step.name != name for step in steps):
+                needs = (f"segment:{first.key}", f"segment:{second.key}")
+                run = self._transition_step(first, second, path)
+                steps.append(Step(name, "Making transitions", 3.5 * timeline.overlap, run, needs))
+        weight = 0.03 * timeline.total_frames + 10
+        everything = tuple(step.name for step in steps)
+        steps.append(Step("join", "Joining the video", weight, self._join, everything))
+        return steps
+
+    def _segment_step(self, segment: SegmentPlan) -> Callable[[Report], None]:
+        def run(report: Report) -> None:
+            built = self.work / segment.key
+            built.mkdir()
+            settings = self.timeline.settings
+            image = prepare_image(segment, settings, built / "still.ppm")
+            captions = self._caption_filter(segment, built) if segment.ass else None
+            args = segment_args(
+                segment, self.timeline, image=image, captions=captions, out_dir=built
+            )
+            seconds = segment.frames / self.timeline.fps
+            try:
+                self.runner.run(args, seconds=seconds, on_progress=report)
+            except FFmpegFailed as exc:
+                raise ProviderUnavailable(f"Rendering {segment.label} failed: {exc}") from exc
+            image.unlink()  # several MB per screen: do not keep them all until the end
+            pieces = built / "pieces"
+            pieces.mkdir()
+            for index, piece in enumerate(PIECES):
+                written = built / f"piece{index}.mp4"
+                if not written.is_file():
+                    raise ProviderUnavailable(f"Rendering {segment.label} stopped early.")
+                written.rename(pieces / f"{piece}.mp4")
+            self.cache.commit_dir(pieces, segment.key)
+
+        return run
+
+    def _caption_filter(self, segment: SegmentPlan, folder: Path) -> str:
+        path = folder / "captions.ass"
+        path.write_text(segment.ass, encoding="utf-8")
+        return ass_filter(path, self.fonts or fonts_dir())
+
+    def _transition_step(
+        self, first: SegmentPlan, second: SegmentPlan, path: Path
+    ) -> Callable[[Report], None]:
+        def run(report: Report) -> None:
+            tail = self.cache.segment_piece(first.key, "tail")
+            head = self.cache.segment_piece(second.key, "head")
+            partial = self.work / path.name
+            args = transition_args(tail, head, self.timeline, output=partial)
+            seconds = self.timeline.overlap / self.timeline.fps
+            try:
+                self.runner.run(args, seconds=seconds, on_progress=report)
+            except FFmpegFailed as exc:
+                raise ProviderUnavailable(f"Making a transition failed: {exc}") from exc
+            os.replace(partial, path)
+
+        return run
+
+    def _audio(self, report: Report) -> None:
+        music = self.job.music
+        seconds = self.timeline.duration
+        partial = self.work / self.audio.name
+        try:
+            measured = self.runner.run(
+                measure_args(self.timeline, music), seconds=seconds, loglevel="info"
+            )
+            report(0.5)
+            args = encode_args(self.timeline, music, parse_measurement(measured), partial)
+            self.runner.run(args, seconds=seconds, on_progress=lambda f: report(0.5 + f / 2))
+        except FFmpegFailed as exc:
+            _find_bad_voice(self.timeline)
+            raise ProviderUnavailable(f"Mixing the sound failed: {exc}") from exc
+        os.replace(partial, self.audio)
+
+    def _join(self, report: Report) -> None:
+        listing = write_listing(
+            self.work / "pieces.ffconcat", pieces_in_order(self.timeline, self.cache)
+        )
+        duration = self.timeline.duration
+        try:
+            self.runner.run(
+                join_args(listing, self.audio, self.partial_video),
+                seconds=duration,
+                on_progress=lambda f: report(0.9 * f),
+            )
+            thumbnail = thumbnail_args(self.partial_video, self.partial_thumb, duration=duration)
+            self.runner.run(thumbnail, seconds=0)
+        except FFmpegFailed as exc:
+            raise ProviderUnavailable(f"Joining the video failed: {exc}") from exc
+
+    def clean_up(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.partial_video.unlink(missing_ok=True)
+        self.partial_thumb.unlink(missing_ok=True)
+
+
+def _caption_builder(job: RenderInput) -> CaptionBuilder:
+    if not job.settings.captions.enabled:
+        return lambda screen, seconds: ""
+    width, height = job.settings.size
+    style = job.settings.captions
+
+    def build(screen: ScreenInput, seconds: float) -> str:
+        return build_ass(
+            screen, style, width=width, height=height, language=job.language, duration=seconds
+        )
+
+    return build
+
+
+def _check_settings(settings: ExportSettings) -> None:
+    if settings.preset not in X264_PRESETS:
+        raise InvalidInput(f"Unknown encoder preset “{settings.preset}”.")
+
+
+def _check_music(music: Path) -> None:
+    try:
+        audio_duration(music)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            "The background music is not audio that can be played (MP3, WAV or M4A)."
+        ) from exc
+
+
+def _find_bad_voice(timeline: Timeline) -> None:
+    """After the mix failed: name the screen whose voice-over ffmpeg cannot decode."""
+    for segment in timeline.segments:
+        try:
+            audio_duration(segment.screen.audio)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"The voice-over of {segment.label} is not audio that can be played."
+            ) from exc

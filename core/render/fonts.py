@@ -1,0 +1,180 @@
+"""Caption fonts that the pip install provides, one per script, and the folder libass reads.
+
+Every language in `core.languages` maps to one family that covers its script (checked
+glyph by glyph in the tests). All families go into one `fontsdir`, so libass can also
+fall back between them for mixed text (a Latin brand name in Hindi, a Chinese name in
+English). The names are the ones libass matches (the `name` table's family, ID 1): for
+the CJK font that is "Noto Sans CJK TC Regular", not the typographic "Noto Sans CJK TC".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from core.errors import StudioError
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    family: str  # the name libass asks for
+    package: str  # the import name of the pip package that ships the files
+    files: tuple[str, ...]  # inside the package; the first one is the regular face
+
+    def paths(self) -> list[Path]:
+        try:
+            root = resources.files(self.package)
+        except ModuleNotFoundError as error:
+            raise StudioError(
+                f"Caption fonts are missing (Python package {self.package!r}); "
+                "reinstall with `pip install -r requirements.txt`."
+            ) from error
+        paths: list[Path] = []
+        for name in self.files:
+            resource = root
+            for part in name.split("/"):
+                resource = resource / part
+            paths.append(Path(str(resource)))
+        return paths
+
+
+NOTO_SANS = FontFamily("Noto Sans", "fontpkg_noto_sans", ("files/NotoSans[wdth,wght].ttf",))
+ARABIC = FontFamily(
+    "Noto Sans Arabic", "fontpkg_noto_sans_arabic", ("files/NotoSansArabic[wdth,wght].ttf",)
+)
+DEVANAGARI = FontFamily(
+    "Noto Sans Devanagari",
+    "fontpkg_noto_sans_devanagari",
+    ("files/NotoSansDevanagari[wdth,wght].ttf",),
+)
+# No Noto Bengali wheel exists on PyPI; Hind Siliguri (OFL, Indian Type Foundry) has a real Bold.
+BENGALI = FontFamily(
+    "Hind Siliguri",
+    "fontpkg_hind_siliguri",
+    ("files/HindSiliguri-Regular.ttf", "files/HindSiliguri-Bold.ttf"),
+)
+TAMIL = FontFamily(
+    "Noto Sans Tamil", "fontpkg_noto_sans_tamil", ("files/NotoSansTamil[wdth,wght].ttf",)
+)
+TELUGU = FontFamily(
+    "Noto Sans Telugu", "fontpkg_noto_sans_telugu", ("files/NotoSansTelugu[wdth,wght].ttf",)
+)
+# The full Noto Sans CJK (TC default forms): Simplified Chinese, Japanese and Korean shapes
+# come from its `locl` feature, which libass applies from the ASS `Language` header.
+CJK = FontFamily(
+    "Noto Sans CJK TC Regular", "cvttf_NotoSansCJK_Regular", ("NotoSansCJKtc-Regular.otf",)
+)
+
+FAMILIES: tuple[FontFamily, ...] = (NOTO_SANS, ARABIC, DEVANAGARI, BENGALI, TAMIL, TELUGU, CJK)
+_BY_LANGUAGE: dict[str, FontFamily] = {
+    "ar": ARABIC,
+    "ur": ARABIC,
+    "fa": ARABIC,
+    "hi": DEVANAGARI,
+    "mr": DEVANAGARI,
+    "bn": BENGALI,
+    "ta": TAMIL,
+    "te": TELUGU,
+    "zh": CJK,
+    "ja": CJK,
+    "ko": CJK,
+}  # every other language is written in Latin, Cyrillic or Greek letters: Noto Sans
+
+
+def family_for(language: str) -> FontFamily:
+    return _BY_LANGUAGE.get(language, NOTO_SANS)
+
+
+def font_family(language: str) -> str:
+    """The family libass should ask for to write this language."""
+    return family_for(language).family
+
+
+def caption_family(preferred: str, text: str, language: str) -> str:
+    """The user's family for Latin, Cyrillic and Greek text when we ship it and it has every
+    glyph of the text; the script's own family otherwise."""
+    script = family_for(language)
+    if script is NOTO_SANS:
+        for candidate in FAMILIES:
+            if candidate.family == preferred and not _missing(text, candidate):
+                return preferred
+    return script.family
+
+
+def size_factor(family: str) -> float:
+    """How much larger the family's size must be for its em to match Noto Sans at the same size.
+
+    libass sizes a font by its whole line height (OS/2 win ascent + descent, as GDI does), and
+    scripts with tall stacks or deep descenders have tall lines: at one ASS size, Noto Sans
+    Arabic would come out at 70% of Noto Sans, Noto Sans Tamil at 122%.
+    """
+    by_name = {candidate.family: candidate for candidate in FAMILIES}
+    return _line_height(by_name.get(family, NOTO_SANS)) / _line_height(NOTO_SANS)
+
+
+def missing_glyphs(text: str, language: str) -> list[str]:
+    """Characters of the text (once each, in order) that the language's font cannot draw."""
+    return _missing(text, family_for(language))
+
+
+def drawable(char: str) -> bool:
+    """Whether any caption font has a glyph for the character."""
+    return any(ord(char) in _cmap(family) for family in FAMILIES)
+
+
+def font_files() -> list[Path]:
+    return [path for family in FAMILIES for path in family.paths()]
+
+
+def fonts_dir(cache_root: Path | None = None) -> Path:
+    """A folder holding exactly the caption font files (symlinks), for libass's `fontsdir`."""
+    sources = font_files()
+    key = "\n".join(f"{path}:{path.stat().st_size}" for path in sources)
+    root = cache_root if cache_root is not None else Path(tempfile.gettempdir())
+    target = root / f"faceless-fonts-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    if all((target / path.name).is_file() for path in sources):
+        return target
+    shutil.rmtree(target, ignore_errors=True)  # a broken leftover (say, dangling links)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".fonts-", dir=root))
+    for path in sources:
+        try:
+            (staging / path.name).symlink_to(path)
+        except OSError:  # no symlinks (some Windows accounts): copy instead
+            shutil.copyfile(path, staging / path.name)
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished the same folder first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _missing(text: str, family: FontFamily) -> list[str]:
+    cmap = _cmap(family)
+    seen: list[str] = []
+    for char in text:
+        if char.isspace() or not char.isprintable() or char in seen:
+            continue
+        if ord(char) not in cmap:
+            seen.append(char)
+    return seen
+
+
+@cache
+def _line_height(family: FontFamily) -> float:
+    with TTFont(str(family.paths()[0]), lazy=True) as font:
+        metrics = font["OS/2"]
+        return float(metrics.usWinAscent + metrics.usWinDescent) / float(font["head"].unitsPerEm)
+
+
+@cache
+def _cmap(family: FontFamily) -> frozenset[int]:
+    with TTFont(str(family.paths()[0]), lazy=True) as font:
+        return frozenset(font.getBestCmap())

@@ -1,0 +1,103 @@
+"""The script editor: generate, edit the scenes, history, compare, translate, finalize."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import generation, scripts, tasks
+from core.languages import language_name
+from ui.errors import attempt
+from ui.flash import flash, show_flash
+from ui.jobs import job_progress
+from ui.loading import load_from_url
+from ui.script_editor import edit_tab, forget_base
+from ui.script_tabs import compare_tab, finalize_tab, history_tab, translate_tab
+from ui.services import services
+from ui.session import current_user_id
+
+STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
+
+svc = services()
+user_id = current_user_id()
+show_flash()
+script = load_from_url(
+    lambda script_id: scripts.get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
+    missing="No script selected: open one from its workspace.",
+    back="pages/workspaces.py",
+    back_label="Back to Workspaces",
+)
+
+st.page_link(
+    "pages/workspace.py",
+    label="Back to the workspace",
+    icon="⬅️",
+    query_params={"id": str(script.workspace_id)},
+)
+st.title(f"📝 {script.title}", anchor=False)
+version = f"version {script.current_version}" if script.current_version else "no version yet"
+st.caption(
+    f"{STATUS.get(script.status, script.status)} · {language_name(script.language)} · "
+    f"{version} · {script.tone} · {script.target_seconds} s · {script.scene_count} scenes"
+)
+if script.source_script_id:
+    st.page_link(
+        "pages/script.py",
+        label="Translated from this script",
+        icon="🌐",
+        query_params={"id": str(script.source_script_id)},
+    )
+
+jobs = (
+    attempt(
+        lambda: tasks.list_jobs(
+            uow=svc.uow(), user_id=user_id, target_type="script", target_id=script.id
+        )
+    )
+    or []
+)
+active = [job.id for job in jobs if job.active]
+job_progress(active, key=f"script_jobs_{script.id}")
+if active:
+    forget_base(script.id)  # when the job is done, the editor opens its new version
+    st.stop()
+if jobs and jobs[0].status == "failed":
+    st.error(f"The last run for this script failed: {jobs[0].error}", icon="⚠️")
+
+generate = st.button(
+    "Generate",
+    key=f"script_generate_{script.id}",
+    icon="✨",
+    help="Write a new version from the topic and settings (older ones stay in History)",
+)
+if generate and (
+    attempt(
+        lambda: generation.request_generation(
+            uow=svc.uow(), queue=svc.queue, user_id=user_id, script_id=script.id
+        )
+    )
+    is not None
+):
+    flash("Writing the script…", "✍️")
+    st.rerun()
+
+if script.current_version == 0:
+    st.info("No scenes yet: press Generate to write them.")
+    st.stop()
+
+versions = (
+    attempt(lambda: scripts.list_versions(uow=svc.uow(), user_id=user_id, script_id=script.id))
+    or []
+)
+edit, history, compare, translate, finalize = st.tabs(
+    ["Edit", "History", "Compare", "Translate", "Finalize"], key=f"script_tabs_{script.id}"
+)
+with edit:
+    edit_tab(script)
+with history:
+    history_tab(script, versions)
+with compare:
+    compare_tab(script, versions)
+with translate:
+    translate_tab(script)
+with finalize:
+    finalize_tab(script)

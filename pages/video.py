@@ -1,0 +1,44 @@
+"""The video of a script: export settings, render in the background, watch and download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import scripts
+from ui.export_form import export_form, music_expander
+from ui.flash import show_flash
+from ui.loading import load_from_url
+from ui.render_view import latest_video, render_history, render_progress
+from ui.services import services
+from ui.session import current_user_id
+
+svc = services()
+user_id = current_user_id()
+show_flash()
+script = load_from_url(
+    lambda script_id: scripts.get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
+    missing="No script selected: open a script's screens to make its video.",
+    back="pages/workspaces.py",
+    back_label="Back to Workspaces",
+)
+
+back = {"id": str(script.id)}
+st.page_link("pages/screens.py", label="Back to the screens", icon="⬅️", query_params=back)
+st.title(f"🎬 {script.title}", anchor=False)
+
+if script.status != "finalized":
+    st.info("Finalize the script first: the video is made from the screens of its final version.")
+    st.page_link("pages/script.py", label="Open the script", icon="📝", query_params=back)
+    st.stop()
+
+render_progress(script.id)
+latest_video(script.id, script.title)
+
+st.subheader("Export settings", anchor=False)
+st.caption(
+    "Every screen needs its image and voice-over; the render runs in the background, so you "
+    "can leave this page and come back."
+)
+export_form(script.id)
+music_expander(script.workspace_id)
+render_history(script.id, script.title)

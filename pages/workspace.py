@@ -1,0 +1,124 @@
+"""One workspace: its scripts, and a form to start a new one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import generation, scripts, workspaces
+from core.languages import LANGUAGES, language_name
+from core.models import ScriptView, WorkspaceView
+from ui.errors import attempt
+from ui.flash import flash, show_flash
+from ui.listing import md
+from ui.loading import load_from_url
+from ui.services import services
+from ui.session import current_user_id
+from ui.workspace_media import media_overview, style_expander
+
+TONES = ["informative", "dramatic", "funny", "inspiring", "calm"]
+STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
+
+svc = services()
+user_id = current_user_id()
+show_flash()
+workspace = load_from_url(
+    lambda workspace_id: workspaces.get_workspace(
+        uow=svc.uow(), user_id=user_id, workspace_id=workspace_id
+    ),
+    missing="No workspace selected: open one from the list.",
+    back="pages/workspaces.py",
+    back_label="Back to Workspaces",
+)
+st.page_link("pages/workspaces.py", label="All workspaces", icon="⬅️")
+st.title(f"📁 {workspace.title}", anchor=False)
+if workspace.description:
+    st.markdown(md(workspace.description))
+style_expander(workspace.id)
+
+
+def script_row(script: ScriptView) -> None:
+    with st.container(border=True, key=f"workspace_script_{script.id}"):
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(f"**{md(script.title)}**")
+        version = (
+            f"version {script.current_version}" if script.current_version else "not written yet"
+        )
+        text.caption(
+            f"{STATUS.get(script.status, script.status)} · {language_name(script.language)} · "
+            f"{version} · {script.tone} · {script.target_seconds} s · {script.scene_count} scenes"
+        )
+        if action.button("Open", key=f"workspace_open_{script.id}", icon="📝", type="primary"):
+            st.switch_page("pages/script.py", query_params={"id": str(script.id)})
+
+
+def new_script_form(ws: WorkspaceView) -> None:
+    with st.form(f"workspace_new_script_{ws.id}"):
+        st.subheader("New script", anchor=False)
+        topic = st.text_area("Topic", value=ws.title, key=f"workspace_topic_{ws.id}")
+        left, right = st.columns(2)
+        tone = left.selectbox("Tone", TONES, key=f"workspace_tone_{ws.id}")
+        language = right.selectbox(
+            "Language", list(LANGUAGES), format_func=language_name, key=f"workspace_lang_{ws.id}"
+        )
+        seconds = left.number_input(
+            "Target length in seconds",
+            min_value=10,
+            max_value=600,
+            value=60,
+            step=5,
+            key=f"workspace_seconds_{ws.id}",
+        )
+        scene_count = right.number_input(
+            "Number of scenes",
+            min_value=1,
+            max_value=50,
+            value=6,
+            step=1,
+            key=f"workspace_scenes_{ws.id}",
+        )
+        right_away = st.checkbox(
+            "Generate right away", value=True, key=f"workspace_generate_{ws.id}"
+        )
+        submitted = st.form_submit_button("Create script", type="primary")
+    if not submitted:
+        return
+    script = attempt(
+        lambda: scripts.create_script(
+            uow=svc.uow(),
+            user_id=user_id,
+            workspace_id=ws.id,
+            topic=topic,
+            tone=tone,
+            language=language,
+            target_seconds=int(seconds),
+            scene_count=int(scene_count),
+        )
+    )
+    if script is None:
+        return
+    if right_away and not attempt(
+        lambda: generation.request_generation(
+            uow=svc.uow(), queue=svc.queue, user_id=user_id, script_id=script.id
+        )
+    ):  # the script exists; stay here so the reason above stays readable
+        st.page_link(
+            "pages/script.py",
+            label="Open the new script",
+            icon="📝",
+            query_params={"id": str(script.id)},
+        )
+        return
+    flash("Script created: writing it now…" if right_away else "Script created.", "✍️")
+    st.switch_page("pages/script.py", query_params={"id": str(script.id)})
+
+
+st.subheader("Scripts", anchor=False)
+found = attempt(
+    lambda: scripts.list_scripts(uow=svc.uow(), user_id=user_id, workspace_id=workspace.id)
+)
+if not found:
+    st.caption("No script yet: create the first one below.")
+for item in found or []:
+    script_row(item)
+new_script_form(workspace)
+media_overview(found or [])

@@ -1,0 +1,104 @@
+"""Workspaces: search, favourite, create, edit, delete, and open one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import workspaces
+from core.models import WorkspaceView
+from ui.errors import attempt, succeeded
+from ui.flash import show_flash
+from ui.listing import add_form, ask_delete, confirm_delete, edit_form, md
+from ui.services import services
+from ui.session import current_user_id
+
+EDITING = "workspaces_editing"
+DELETING = "workspaces_deleting"
+ADD_FORM = "workspaces_add_form"
+
+svc = services()
+user_id = current_user_id()
+show_flash()
+st.title("🗂️ Workspaces")
+
+add_form(
+    ADD_FORM,
+    heading="New workspace",
+    submit="Create workspace",
+    done="Workspace created",
+    create=lambda title, description: workspaces.create_workspace(
+        uow=svc.uow(), user_id=user_id, title=title, description=description
+    ),
+)
+
+
+def workspace_card(ws: WorkspaceView) -> None:
+    with st.container(border=True, key=f"workspaces_card_{ws.id}"):
+        if st.session_state.get(EDITING) == ws.id:
+            edit_form(
+                f"workspaces_edit_{ws.id}",
+                editing_key=EDITING,
+                title=ws.title,
+                description=ws.description,
+                done="Workspace saved.",
+                update=lambda title, description: workspaces.update_workspace(
+                    uow=svc.uow(),
+                    user_id=user_id,
+                    workspace_id=ws.id,
+                    title=title,
+                    description=description,
+                ),
+            )
+            return
+        star, text, actions = st.columns([0.4, 5, 3])
+        label = "★" if ws.favorite else "☆"
+        tip = "Remove from favourites" if ws.favorite else "Add to favourites"
+        favourite = star.button(label, key=f"workspaces_fav_{ws.id}", help=tip)
+        if favourite and succeeded(
+            lambda: workspaces.set_favorite(
+                uow=svc.uow(), user_id=user_id, workspace_id=ws.id, favorite=not ws.favorite
+            )
+        ):
+            st.rerun()
+        text.markdown(f"**{md(ws.title)}**")
+        if ws.description:
+            text.markdown(md(ws.description))
+        scripts = "1 script" if ws.script_count == 1 else f"{ws.script_count} scripts"
+        text.caption(f"{scripts} · updated {ws.updated_at:%Y-%m-%d %H:%M}")
+        open_, edit, delete = actions.columns(3)
+        if open_.button("Open", key=f"workspaces_open_{ws.id}", icon="📂", type="primary"):
+            st.switch_page("pages/workspace.py", query_params={"id": str(ws.id)})
+        if edit.button("Edit", key=f"workspaces_edit_{ws.id}", icon="✏️"):
+            st.session_state[EDITING] = ws.id
+            st.rerun()
+        with delete:
+            ask_delete(state_key=DELETING, item_id=ws.id)
+        confirm_delete(
+            state_key=DELETING,
+            item_id=ws.id,
+            what=f"workspace “{ws.title}” with its scripts and files",
+            delete=lambda: workspaces.delete_workspace(
+                uow=svc.uow(), files=svc.files, user_id=user_id, workspace_id=ws.id
+            ),
+        )
+
+
+st.subheader("Your workspaces", anchor=False)
+search_col, toggle_col = st.columns([3, 1], vertical_alignment="bottom")
+search = search_col.text_input(
+    "Search workspaces", key="workspaces_search", placeholder="Words in title or description"
+)
+favourites_only = toggle_col.toggle("Favourites only", key="workspaces_favourites_only")
+found = (
+    attempt(
+        lambda: workspaces.list_workspaces(
+            uow=svc.uow(), user_id=user_id, search=search, favorites_only=favourites_only
+        )
+    )
+    or []
+)
+if not found:
+    filtered = search.strip() or favourites_only
+    st.caption("No workspace matches." if filtered else "No workspace yet: create one above.")
+for item in found:
+    workspace_card(item)

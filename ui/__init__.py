@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers: cached services, session keys, small components."""

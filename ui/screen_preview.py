@@ -1,0 +1,36 @@
+"""A quick low-resolution preview of one screen (picture, motion, captions, voice)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import preview, tasks
+from core.models import ScreenView
+from ui.errors import attempt
+from ui.jobs import job_progress
+from ui.services import services
+from ui.session import current_user_id
+
+
+def preview_controls(screen: ScreenView) -> None:
+    """A Preview button once the screen has its image and voice; the clip once rendered."""
+    if screen.image_asset_id is None or screen.audio_asset_id is None:
+        return
+    svc, user_id = services(), current_user_id()
+    if st.button("Preview", key=f"screens_preview_{screen.id}", icon="▶️"):
+        attempt(
+            lambda: preview.request_preview(
+                uow=svc.uow(), queue=svc.queue, files=svc.files, user_id=user_id,
+                screen_id=screen.id,
+            )
+        )  # fmt: skip
+    jobs = tasks.list_jobs(
+        uow=svc.uow(), user_id=user_id, target_type="screen", target_id=screen.id
+    )
+    active = [j.id for j in jobs if j.kind == preview.KIND and j.active]
+    job_progress(active, key=f"screens_preview_jobs_{screen.id}")
+    clip = preview.latest_preview(
+        uow=svc.uow(), files=svc.files, user_id=user_id, screen_id=screen.id
+    )
+    if clip is not None and not active:
+        st.video(str(clip))
