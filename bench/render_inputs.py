@@ -162,23 +162,30 @@ class PeakRss:
 
 
 def tree(root: int) -> list[int]:
-    """`root` and every live descendant (from the ppid field of /proc/<pid>/stat)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
+    """`root` and every live descendant, from the kernel's per-thread `children` lists
+    (a few small reads per sample: scanning all of /proc took 7% of a core at 20 Hz,
+    stolen from the arm being measured)."""
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        todo.extend(children.get(pid, []))
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in threads:
+            try:
+                todo.extend(
+                    int(child) for child in _read(f"/proc/{pid}/task/{tid}/children").split()
+                )
+            except (OSError, ValueError):
+                continue
     return found
+
+
+def _read(path: str) -> str:
+    with open(path) as fh:
+        return fh.read()
 
 
 def _memory_kb(pid: int) -> tuple[int, int]:
