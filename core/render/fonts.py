@@ -1,9 +1,13 @@
 """Caption fonts that the pip install provides, one per script, and the folder libass reads.
 
 Every language in `core.languages` maps to one family that covers its script (checked
-glyph by glyph in the tests). All families go into one `fontsdir`, so libass can also
-fall back between them for mixed text (a Latin brand name in Hindi, a Chinese name in
-English). The names are the ones libass matches (the `name` table's family, ID 1): for
+glyph by glyph in the tests). A render gives libass a `fontsdir` with just the families
+its captions name: libass loads every file of that folder into memory, once per caption
+filter, and all seven families cost each ffmpeg ~28 MB more than Noto Sans alone (the CJK
+font is 16 MB). libass does not fall back to these files for a glyph the named family
+lacks (only to the system's fontconfig fonts), so a Chinese name in English captions
+still needs the caption text split into runs per script (not done yet).
+The names are the ones libass matches (the `name` table's family, ID 1): for
 the CJK font that is "Noto Sans CJK TC Regular", not the typographic "Noto Sans CJK TC".
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -129,13 +134,20 @@ def drawable(char: str) -> bool:
     return any(ord(char) in _cmap(family) for family in FAMILIES)
 
 
-def font_files() -> list[Path]:
-    return [path for family in FAMILIES for path in family.paths()]
+def families_for(documents: Iterable[str]) -> tuple[FontFamily, ...]:
+    """The families the ASS documents name as their style's font (Noto Sans at least)."""
+    text = "".join(documents)
+    return tuple(f for f in FAMILIES if f is NOTO_SANS or f",{f.family}," in text)
 
 
-def fonts_dir(cache_root: Path | None = None) -> Path:
-    """A folder holding exactly the caption font files (symlinks), for libass's `fontsdir`."""
-    sources = font_files()
+def font_files(families: Sequence[FontFamily] = FAMILIES) -> list[Path]:
+    return [path for family in families for path in family.paths()]
+
+
+def fonts_dir(cache_root: Path | None = None, families: Sequence[FontFamily] = FAMILIES) -> Path:
+    """A folder holding exactly these families' font files (symlinks), for libass's
+    `fontsdir`."""
+    sources = font_files(families)
     key = "\n".join(f"{path}:{path.stat().st_size}" for path in sources)
     root = cache_root if cache_root is not None else Path(tempfile.gettempdir())
     target = root / f"faceless-fonts-{hashlib.sha256(key.encode()).hexdigest()[:12]}"

@@ -14,25 +14,36 @@ import tempfile
 from pathlib import Path
 
 from core.render.cache import PieceCache, owner_is_gone, owner_tag
-from core.render.plan import Timeline, transition_key
-from core.render.segments import PIECES
+from core.render.plan import Timeline, edge_key, transition_key
 
 
 def thumbnail_path(output: Path) -> Path:
     return output.with_suffix(".jpg")
 
 
-def pieces_in_order(timeline: Timeline, cache: PieceCache) -> list[Path]:
+def screen_pieces(timeline: Timeline, cache: PieceCache, index: int) -> list[tuple[str, Path]]:
+    """(kind, cache file) of the pieces that screen `index` adds to the video, in order."""
     segments = timeline.segments
+    segment = segments[index]
     if not timeline.joined:
-        return [cache.segment_piece(s.key, piece) for s in segments for piece in PIECES]
-    pieces = [cache.segment_piece(segments[0].key, "head")]
-    for index, segment in enumerate(segments):
-        pieces.append(cache.segment_piece(segment.key, "body"))
-        if index + 1 < len(segments):
-            pieces.append(cache.transition(transition_key(segment, segments[index + 1], timeline)))
-    pieces.append(cache.segment_piece(segments[-1].key, "tail"))
+        return [("whole", cache.segment(segment.key))]
+    if index == 0:
+        pieces = [("lead", cache.edge(edge_key(segment, "lead")))]
+    else:
+        key = transition_key(segments[index - 1], segment, timeline)
+        pieces = [("transition", cache.transition(key))]
+    pieces.append(("body", cache.segment(segment.key)))
+    if index == len(segments) - 1:
+        pieces.append(("trail", cache.edge(edge_key(segment, "trail"))))
     return pieces
+
+
+def pieces_in_order(timeline: Timeline, cache: PieceCache) -> list[Path]:
+    return [
+        path
+        for index in range(len(timeline.segments))
+        for _, path in screen_pieces(timeline, cache, index)
+    ]
 
 
 def write_listing(path: Path, pieces: list[Path]) -> Path:

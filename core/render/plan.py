@@ -1,26 +1,30 @@
 """The timeline of a render in whole frames, and the cache keys of its pieces.
 
-Every screen becomes one segment of `frames` frames, cut into three pieces that are
-encoded once and cached: head (its first `split` frames), body, and tail (its last
-`split` frames). The video is joined from them with stream copy:
+Every screen becomes one segment of `frames` frames. The video is joined with stream copy
+from pieces that are encoded once and cached:
 
-    cut:          head0 body0 tail0 | head1 body1 tail1 | ...
-    transitions:  head0 body0 X(tail0, head1) body1 X(tail1, head2) ... bodyN tailN
+    cut:          whole0 | whole1 | ... | wholeN
+    transitions:  lead0 body0 X(0,1) body1 X(1,2) ... bodyN trailN
 
-where X is a clip of `overlap` frames made with xfade from the two pieces. So
+`whole` is a segment's every frame; with transitions, `body` leaves out its first and
+last `split` (= overlap) frames, `lead` and `trail` are those of the first and the last
+screen, and X is a clip of `overlap` frames blending the end of one screen into the start
+of the next. So
 
     duration = Σ frames_i / fps                        (cut)
     duration = (Σ frames_i − (n − 1)·overlap) / fps    (any other transition)
 
 with frames_i = round((audio_seconds + pad_seconds)·fps) and overlap =
 round(transition_seconds·fps). Each frames_i is rounded on its own (at most half a frame
-off per screen), and a screen is never shorter than two transitions plus one frame
-(2·overlap + 1; 3 frames with cuts). With transitions, split = overlap; with cuts it is
-the same unless the screen is too short for it, so switching between a cut and a
-transition of the same length reuses every segment.
+off per screen), and with transitions a screen is never shorter than two transitions plus
+one frame (2·overlap + 1).
+
+No frame is encoded that the video does not show: a screen's one ffmpeg draws its own
+frames and, for the clip before it, the last frames of the previous screen again from
+that screen's still (see `segments`).
 
 A segment's key is made of what its picture depends on and nothing else (not its
-position), so a changed screen re-encodes only its own segment and the (at most two)
+position), so a changed screen re-encodes only its own body and the (at most two)
 transition clips that touch it; the sound track has its own key.
 """
 
@@ -36,7 +40,8 @@ from core.errors import InvalidInput
 from core.render.models import ExportSettings, RenderInput, ScreenInput
 
 # Bump when the way pieces are made changes, so that old cache entries are not reused.
-RECIPE = "ffmpeg-pieces-1"
+RECIPE = "ffmpeg-pieces-2"
+AUDIO_RECIPE = "ebur128-gain-limiter-1"  # likewise for the sound track
 XFADE = {
     "crossfade": "fade",
     "fade_black": "fadeblack",
@@ -50,7 +55,7 @@ XFADE = {
 class SegmentPlan:
     screen: ScreenInput
     frames: int
-    split: int  # frames in the head and in the tail
+    split: int  # frames left out of the body at each end: the overlap, or 0 with cuts
     image_hash: str
     audio_hash: str
     ass: str  # the screen's captions ("" when captions are off), times from the segment start
@@ -96,8 +101,7 @@ def segment_frames(screen: ScreenInput, settings: ExportSettings) -> tuple[int, 
     overlap = overlap_frames(settings)
     if settings.transition != "cut":
         return max(frames, 2 * overlap + 1), overlap
-    frames = max(frames, 3)
-    return frames, min(overlap, (frames - 1) // 2)
+    return max(frames, 1), 0
 
 
 def segment_key(
@@ -136,11 +140,16 @@ def transition_key(first: SegmentPlan, second: SegmentPlan, timeline: Timeline) 
     )
 
 
+def edge_key(segment: SegmentPlan, edge: str) -> str:
+    """The first screen's `lead` or the last screen's `trail` (its first or last frames)."""
+    return _digest({"recipe": RECIPE, "segment": segment.key, "edge": edge})
+
+
 def audio_key(timeline: Timeline, music_hash: str | None) -> str:
     settings = timeline.settings
     return _digest(
         {
-            "recipe": RECIPE,
+            "recipe": AUDIO_RECIPE,
             "voices": [[s.audio_hash, s.frames] for s in timeline.segments],
             "fps": settings.fps,
             "overlap": timeline.overlap if timeline.joined else 0,

@@ -1,0 +1,64 @@
+"""Where pieces meet: a transition clip draws the previous screen's last frames again in
+another ffmpeg process, so the picture must carry on exactly where that screen's body
+stopped (same pan position, same captions), and into the next body without a jump."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.probe import ffmpeg_exe
+from core.render.models import CaptionStyle
+from tests.integration.test_render_engine import make_screens, render, settings
+
+SIDE = 96  # frames are compared as small grey images
+
+
+def frames(path: Path) -> np.ndarray:
+    command = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-vf", f"scale={SIDE}:{SIDE}"]
+    command += ["-pix_fmt", "gray", "-f", "rawvideo", "-"]
+    raw = subprocess.run(command, capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, SIDE, SIDE).astype(np.float32)
+
+
+def steps(video: np.ndarray) -> np.ndarray:
+    """Mean absolute change from each frame to the next."""
+    return np.abs(np.diff(video, axis=0)).mean(axis=(1, 2))
+
+
+@pytest.mark.parametrize("captions", [False, True])
+def test_the_picture_carries_on_across_every_join(tmp_path: Path, captions: bool) -> None:
+    export = settings(
+        motion=True, motion_strength=1.0, captions=CaptionStyle(enabled=captions), fps=24
+    )
+    screens = make_screens(tmp_path / "in", [2.0, 1.6, 2.2])
+    output = tmp_path / "video.mp4"
+    result = render(screens, output, export, cache=tmp_path / "cache")
+    video = frames(output)
+    change = steps(video)
+    overlap = 12  # 0.5 s at 24 fps
+    lengths = [round((s.audio_seconds + export.pad_seconds) * 24) for s in screens]
+    assert len(video) == sum(lengths) - 2 * overlap == round(result.duration * 24)
+
+    # Frame indices where a piece starts: lead | body0 | X01 | body1 | X12 | body2 | trail
+    starts, at = [], 0
+    for index, length in enumerate(lengths):
+        first = overlap if index == 0 else 0  # the lead, then the body
+        starts += [at + first] if index == 0 else [at, at + overlap]
+        at += length - overlap
+    starts.append(sum(lengths) - 2 * overlap - overlap)  # the trail
+    hard_cut = np.abs(video[0] - frames_of_second_screen(video, lengths, overlap)).mean()
+    for start in starts:
+        before = change[start - 4 : start - 1].max()  # ordinary steps just before the join
+        after = change[start : start + 3].max()
+        join = change[start - 1]
+        assert join <= max(before, after) * 1.5 + 1.0, (start, join, before, after)
+        assert join < hard_cut / 4
+
+
+def frames_of_second_screen(video: np.ndarray, lengths: list[int], overlap: int) -> np.ndarray:
+    """A frame showing only the second screen (its body's first frame)."""
+    return video[lengths[0]]
