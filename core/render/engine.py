@@ -24,7 +24,13 @@ from pathlib import Path
 
 from core.errors import InvalidInput, ProviderUnavailable
 from core.probe import audio_duration
-from core.render.audio import encode_args, measure_args, parse_measurement
+from core.render.audio import (
+    encode_args,
+    group_args,
+    measure_args,
+    narration_groups,
+    parse_measurement,
+)
 from core.render.cache import PieceCache
 from core.render.captions import ass_filter, build_ass
 from core.render.fonts import families_for, fonts_dir
@@ -201,19 +207,27 @@ class _Render:
         return Source(segment, image, captions)
 
     def _audio(self, report: Report) -> None:
-        music = self.job.music
-        seconds = self.timeline.duration
+        music, timeline = self.job.music, self.timeline
+        seconds = timeline.duration
         partial = self.work / self.audio.name
+        groups = narration_groups(timeline)
+        narration = [self.work / f"narration{index}.f32" for index in range(len(groups))]
         try:
+            for index, ((first, end), part) in enumerate(zip(groups, narration, strict=True)):
+                self.runner.run(group_args(timeline, first, end, part), seconds=seconds)
+                report(0.4 * (index + 1) / len(groups))
             measured = self.runner.run(
-                measure_args(self.timeline, music), seconds=seconds, loglevel="info"
+                measure_args(timeline, narration, music), seconds=seconds, loglevel="info"
             )
             report(0.5)
-            args = encode_args(self.timeline, music, parse_measurement(measured), partial)
+            args = encode_args(timeline, narration, music, parse_measurement(measured), partial)
             self.runner.run(args, seconds=seconds, on_progress=lambda f: report(0.5 + f / 2))
         except FFmpegFailed as exc:
-            _find_bad_voice(self.timeline)
+            _find_bad_voice(timeline)
             raise ProviderUnavailable(f"Mixing the sound failed: {exc}") from exc
+        finally:
+            for part in narration:
+                part.unlink(missing_ok=True)
         os.replace(partial, self.audio)
 
     def _join(self, report: Report) -> None:

@@ -41,7 +41,7 @@ from core.render.models import ExportSettings, RenderInput, ScreenInput
 
 # Bump when the way pieces are made changes, so that old cache entries are not reused.
 RECIPE = "ffmpeg-pieces-2"
-AUDIO_RECIPE = "ebur128-gain-limiter-1"  # likewise for the sound track
+AUDIO_RECIPE = "groups-ebur128-limiter-1"  # likewise for the sound track
 XFADE = {
     "crossfade": "fade",
     "fade_black": "fadeblack",

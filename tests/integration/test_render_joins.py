@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from core.probe import ffmpeg_exe
-from core.render.models import CaptionStyle
+from core.render.audio import group_args, samples
+from core.render.models import CaptionStyle, RenderInput
+from core.render.plan import build_timeline
 from tests.integration.test_render_engine import make_screens, render, settings
 
 SIDE = 96  # frames are compared as small grey images
@@ -62,3 +64,30 @@ def test_the_picture_carries_on_across_every_join(tmp_path: Path, captions: bool
 def frames_of_second_screen(video: np.ndarray, lengths: list[int], overlap: int) -> np.ndarray:
     """A frame showing only the second screen (its body's first frame)."""
     return video[lengths[0]]
+
+
+@pytest.mark.parametrize("transition", ["crossfade", "cut"])
+def test_the_narration_mixed_in_groups_is_the_narration_mixed_at_once(
+    tmp_path: Path, transition: str
+) -> None:
+    """Long videos mix their voices a group at a time (bounded memory); the stretches must
+    meet sample for sample, crossfades across a group boundary included."""
+    screens = make_screens(tmp_path / "in", [1.1, 0.7, 1.3, 0.9, 1.2])
+    job = RenderInput(screens=screens, settings=settings(transition=transition))
+    timeline = build_timeline(job, lambda screen, seconds: "")
+
+    def mixed(groups: list[tuple[int, int]]) -> np.ndarray:
+        parts = []
+        for first, end in groups:
+            part = tmp_path / f"{transition}-{first}-{end}.f32"
+            command = [ffmpeg_exe(), "-v", "error", "-y", *group_args(timeline, first, end, part)]
+            subprocess.run(command, check=True)
+            parts.append(np.fromfile(part, dtype="<f4"))
+        return np.concatenate(parts)
+
+    whole = mixed([(0, 5)])
+    assert len(whole) == 2 * samples(timeline.total_frames, timeline.fps)  # stereo
+    for groups in ([(0, 2), (2, 5)], [(0, 1), (1, 3), (3, 4), (4, 5)]):
+        stitched = mixed(groups)
+        assert len(stitched) == len(whole)
+        assert np.abs(stitched - whole).max() < 1e-6
