@@ -13,6 +13,24 @@ pytestmark = pytest.mark.browser
 SCREENS = 12
 
 
+def finalize_new_script(page: Page, idea: str, scenes: int) -> str:
+    """Idea → workspace → offline script of `scenes` scenes → finalized; ends on the screens
+    page and returns the workspace's URL."""
+    open_from_sidebar(page, "Ideas", "ideas")
+    page.get_by_role("textbox", name="Title").fill(idea)
+    page.get_by_role("button", name="Add idea").click()
+    page.get_by_role("button", name="Execute").click()
+    expect(page).to_have_url(re.compile(r"/workspace\?id=\d+"))
+    workspace_url = page.url
+    page.get_by_role("spinbutton", name="Number of scenes").fill(str(scenes))
+    page.get_by_role("button", name="Create script").click()
+    expect(page.get_by_role("tab", name="Finalize")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Finalize").click()
+    page.get_by_role("button", name="Finalize").click()
+    expect(page).to_have_url(re.compile(r"/screens\?id=\d+"))
+    return workspace_url
+
+
 def images_done(page: Page) -> int:
     """The number in the live "Images k/12" line."""
     line = page.get_by_text(re.compile(rf"^Images \d+/{SCREENS}")).first
@@ -23,18 +41,7 @@ def images_done(page: Page) -> int:
 
 def test_batch_progress_survives_a_reload_and_ends_with_media(page: Page, app_url: str) -> None:
     register_and_log_in(page, app_url, "batcher")
-    open_from_sidebar(page, "Ideas", "ideas")
-    page.get_by_role("textbox", name="Title").fill("Deep sea lights")
-    page.get_by_role("button", name="Add idea").click()
-    page.get_by_role("button", name="Execute").click()
-    expect(page).to_have_url(re.compile(r"/workspace\?id=\d+"))
-    workspace_url = page.url
-    page.get_by_role("spinbutton", name="Number of scenes").fill(str(SCREENS))
-    page.get_by_role("button", name="Create script").click()
-    expect(page.get_by_role("tab", name="Finalize")).to_be_visible(timeout=60_000)
-    page.get_by_role("tab", name="Finalize").click()
-    page.get_by_role("button", name="Finalize").click()
-    expect(page).to_have_url(re.compile(r"/screens\?id=\d+"))
+    workspace_url = finalize_new_script(page, "Deep sea lights", SCREENS)
 
     page.get_by_role("button", name="Batch generate").click()
     # Live progress: the count moves while the worker runs, without any click.

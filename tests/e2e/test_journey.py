@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, TimeoutError, expect
 
 pytestmark = pytest.mark.browser
 
@@ -28,20 +28,26 @@ def register_and_log_in(page: Page, base: str, username: str) -> None:
 
 
 def open_from_sidebar(page: Page, name: str, path: str) -> None:
-    """Click a sidebar link and wait until its page is the one shown.
+    """Click a sidebar link and wait until its page is the one shown."""
+    follow(page, page.get_by_role("link", name=name, exact=True), path)
 
-    Right after sign-in the cookie component can still report its value; Streamlit
-    then reruns the page the browser last knew, which undoes a click made in that
-    instant (seen once on a fresh CI machine). A user clicks again; so does this.
+
+def follow(page: Page, link: Locator, path: str) -> None:
+    """Click a page link and wait until the page at `path` is shown.
+
+    A rerun that Streamlit is about to start (the sign-in cookie reporting back, a live
+    fragment finishing its job) reruns the page the browser last knew, which undoes a
+    click made in that instant (seen on CI). A user clicks again; so does this.
     """
+    target = re.compile(rf"/{path}(\?|$)")
     for _attempt in range(3):
-        page.get_by_role("link", name=name, exact=True).click()
+        link.click()
         try:
-            expect(page).to_have_url(re.compile(rf"/{path}(\?|$)"), timeout=5000)
+            expect(page).to_have_url(target, timeout=5000)
             break
         except AssertionError:
             continue
-    expect(page).to_have_url(re.compile(rf"/{path}(\?|$)"))
+    expect(page).to_have_url(target)
     wait_until_idle(page)
 
 
@@ -56,7 +62,10 @@ def edit_first_narration(page: Page, text: str) -> None:
         grid.click(position={"x": 160, "y": 35 + 17})
         page.keyboard.press("Enter")  # opens the cell editor with its text selected
         editor = page.locator(".gdg-growing-entry textarea").first
-        editor.wait_for()
+        try:
+            editor.wait_for(timeout=5000)
+        except TimeoutError:  # the click landed while the grid was being remounted
+            continue
         page.wait_for_timeout(300)  # the editor selects its text once it has settled
         editor.fill(text)
         page.wait_for_timeout(200)

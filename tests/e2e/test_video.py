@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_journey import open_from_sidebar, register_and_log_in
+from tests.e2e.test_batch import finalize_new_script
+from tests.e2e.test_journey import follow, register_and_log_in
 
 pytestmark = pytest.mark.browser
 SCREENS = 3
@@ -16,24 +17,13 @@ SCREENS = 3
 
 def test_batch_with_video_then_watch_and_download(page: Page, app_url: str) -> None:
     register_and_log_in(page, app_url, "director")
-    open_from_sidebar(page, "Ideas", "ideas")
-    page.get_by_role("textbox", name="Title").fill("Glass frogs")
-    page.get_by_role("button", name="Add idea").click()
-    page.get_by_role("button", name="Execute").click()
-    expect(page).to_have_url(re.compile(r"/workspace\?id=\d+"))
-    page.get_by_role("spinbutton", name="Number of scenes").fill(str(SCREENS))
-    page.get_by_role("button", name="Create script").click()
-    expect(page.get_by_role("tab", name="Finalize")).to_be_visible(timeout=60_000)
-    page.get_by_role("tab", name="Finalize").click()
-    page.get_by_role("button", name="Finalize").click()
-    expect(page).to_have_url(re.compile(r"/screens\?id=\d+"))
+    finalize_new_script(page, "Glass frogs", SCREENS)
 
     page.get_by_text("…and render the video when done").click()
     page.get_by_role("button", name="Batch generate").click()
     expect(page.get_by_text(f"Voice {SCREENS}/{SCREENS}").first).to_be_visible(timeout=90_000)
 
-    page.get_by_role("link", name="Video", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/video\?id=\d+"))
+    follow(page, page.get_by_role("link", name="Video", exact=True), "video")
     main = page.get_by_test_id("stMain")
     # the render follows the media in the queue; the page shows it once it is done
     expect(main.locator("video")).to_have_count(1, timeout=120_000)
