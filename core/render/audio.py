@@ -97,13 +97,10 @@ def group_args(timeline: Timeline, first: int, end: int, output: Path) -> list[s
     return [*args, "-filter_complex", graph, "-map", "[out]", *_RAW, str(output)]
 
 
-def narration_input(parts: list[Path]) -> list[str]:
-    """The groups' raw files read as one input (all our own paths: no `|` in them)."""
-    return [*_RAW, "-i", "concat:" + "|".join(str(part) for part in parts)]
-
-
 def _inputs(narration: list[Path], music: Path | None) -> list[str]:
-    args = narration_input(narration)
+    """The groups' raw files read as one input (our own paths: no `|` in them), and the
+    music looped."""
+    args = [*_RAW, "-i", "concat:" + "|".join(str(part) for part in narration)]
     if music is not None:
         args += ["-stream_loop", "-1", "-i", str(music)]
     return args

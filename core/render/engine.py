@@ -20,6 +20,7 @@ import os
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import cached_property
 from pathlib import Path
 
 from core.errors import InvalidInput, ProviderUnavailable
@@ -120,8 +121,7 @@ class _Render:
     ) -> None:
         self.job, self.timeline, self.cache, self.audio = job, timeline, cache, audio
         self.runner = FFmpegRunner()
-        documents = [segment.ass for segment in timeline.segments]
-        self.fonts = fonts or fonts_dir(families=families_for(documents))
+        self._fonts = fonts
         self.encoded = 0
         self.thumbnail = thumbnail_path(output)
         self.work = cache.work_dir()
@@ -163,13 +163,16 @@ class _Render:
                 self.stills.expect(timeline.segments[index - 1])
             frames = sum(b - a for a, b in (piece_frames(segment, k) for k, _ in wanted))
             message = f"Encoding {segment.label} of {count}"
-            steps.append(Step(f"screen:{index}", message, frames, self._screen_step(index, wanted)))
+            run = self._screen_step(index, wanted, frames)
+            steps.append(Step(f"screen:{index}", message, frames, run))
         weight = 0.03 * timeline.total_frames + 10
         everything = tuple(step.name for step in steps)
         steps.append(Step("join", "Joining the video", weight, self._join, everything))
         return steps
 
-    def _screen_step(self, index: int, wanted: list[tuple[str, Path]]) -> Callable[[Report], None]:
+    def _screen_step(
+        self, index: int, wanted: list[tuple[str, Path]], frames: int
+    ) -> Callable[[Report], None]:
         segment = self.timeline.segments[index]
 
         def run(report: Report) -> None:
@@ -184,7 +187,6 @@ class _Render:
                     image = stills.enter_context(self.stills.use(before))
                     previous = self._source(before, image, built)
                 args, written = screen_args(own, kinds, self.timeline, previous=previous, out=built)
-                frames = sum(b - a for a, b in (piece_frames(segment, k) for k in kinds))
                 try:
                     self.runner.run(args, seconds=frames / self.timeline.fps, on_progress=report)
                 except FFmpegFailed as exc:
@@ -196,6 +198,13 @@ class _Render:
                 os.replace(file, target)  # same filesystem: each piece appears whole
 
         return run
+
+    @cached_property
+    def fonts(self) -> Path:
+        """The folder libass reads: the given one, or one with the families the captions
+        name (made only when a screen has captions)."""
+        documents = [segment.ass for segment in self.timeline.segments]
+        return self._fonts or fonts_dir(families=families_for(documents))
 
     def _source(self, segment: SegmentPlan, image: Path, folder: Path) -> Source:
         """The screen's prepared still with its captions filter."""

@@ -1,7 +1,8 @@
 """Each screen's still, prepared once per render for ffmpeg and shared by the commands
 that draw it: its own, and the next screen's (which draws this screen's last frames into
 the transition). Preparing one takes ~60 ms of Pillow work and writes a ~7 MB PPM, so it
-is removed after its last planned use."""
+is removed after its last planned use. A still depends on the image and the export
+settings only, so screens showing the same image share one."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ class Stills:
 
     def expect(self, segment: SegmentPlan) -> None:
         """Count one more command that will draw this screen."""
-        self._uses[segment.key] += 1
+        self._uses[segment.image_hash] += 1
 
     @contextmanager
     def use(self, segment: SegmentPlan) -> Iterator[Path]:
-        key = segment.key
+        key = segment.image_hash
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
         with making:  # a second user waits for the first one's still

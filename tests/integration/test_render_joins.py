@@ -5,6 +5,7 @@ stopped (same pan position, same captions), and into the next body without a jum
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,14 @@ def test_the_narration_mixed_in_groups_is_the_narration_mixed_at_once(
         stitched = mixed(groups)
         assert len(stitched) == len(whole)
         assert np.abs(stitched - whole).max() < 1e-6
+
+
+def test_screens_sharing_an_image_render_and_leave_no_scratch(tmp_path: Path) -> None:
+    """Their still is prepared once and shared; it must outlive every command using it."""
+    screens = make_screens(tmp_path / "in", [1.0, 1.2, 0.9, 1.1])
+    screens[2] = replace(screens[2], image=screens[0].image)
+    screens[3] = replace(screens[3], image=screens[0].image)
+    output = tmp_path / "video.mp4"
+    result = render(screens, output, settings(motion=True), cache=tmp_path / "cache")
+    assert len(frames(output)) == round(result.duration * 24)
+    assert list((tmp_path / "cache" / "work").iterdir()) == []
