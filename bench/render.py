@@ -42,9 +42,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.render_arms import SETTINGS  # noqa: E402
-from bench.render_inputs import PeakRss, make_inputs  # noqa: E402
-from core.probe import ffmpeg_exe  # noqa: E402
+from bench.render_arms import SETTINGS
+from bench.render_inputs import PeakRss, make_inputs
+from core.media.probe import ffmpeg_exe
 
 SECONDS = 5.0  # of narration per screen
 BUDGET = 15 * 60  # the whole run (without --long) should end within this many seconds

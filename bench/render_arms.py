@@ -18,8 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.render_inputs import load_screens, make_image  # noqa: E402
-from core.render.models import CaptionStyle, ExportSettings, RenderInput  # noqa: E402
+from bench.render_inputs import load_screens, make_image
+from core.render.spec import (
+    CaptionStyle,
+    ExportSettings,
+    RenderInput,
+)
 
 XFADE = 0.5
 SETTINGS = ExportSettings(

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageOps
 
 from core.providers.base import WordTiming
-from core.render.models import ScreenInput
+from core.render.spec import ScreenInput
 
 WIDTH, HEIGHT = 1080, 1920
 RATE = 22050  # eSpeak NG's rate

@@ -1,29 +1,28 @@
-"""The composition root: builds every service from Settings (tests pass overrides)."""
+"""The composition root: builds every service from Settings, for the web process, the
+workers and the tests alike. A test passes fakes in as overrides instead of changing a
+built object: `build_services(settings, queue=FakeQueue(), renderer=FakeRenderer(),
+images=FakeImages())`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
+from typing import Any
 
 from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.files import FileStore
-from core.generation import generate_script_body, translate_script_body
-from core.llm import LLMChooser
-from core.media import generate_image_body, generate_voice_body
-from core.media_providers import MediaChooser
-from core.preview import render_preview_body
-from core.queue import RQTaskQueue, TaskQueue
-from core.render.models import Renderer
-from core.renders import render_video_body
+from core.accounts.credentials import Cipher
+from core.accounts.keys import Providers
+from core.accounts.throttle import LoginThrottle
+from core.media.files import FileStore
+from core.providers.registry import Role
+from core.render.spec import Renderer
 from core.settings import Settings
-from core.tasks import ProgressFn, TaskBody
+from core.tasks.answers import AnswerStore
+from core.tasks.queue import RQTaskQueue, TaskQueue
 from core.uow import UnitOfWork
-from core.vault import Cipher
 from db.engine import make_engine, make_session_factory
-from db.models import JobRecord
 
 
 @dataclass
@@ -33,55 +32,65 @@ class Services:
     session_factory: sessionmaker[Session]
     cipher: Cipher
     files: FileStore
+    redis: Redis
     queue: TaskQueue
-    llm: LLMChooser
-    media: MediaChooser
-    renderer: Renderer | None = None  # None: the ffmpeg renderer; tests set a fake
+    providers: Providers
+    answers: AnswerStore
+    throttle: LoginThrottle
+    _renderer: Renderer | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    def task_body(self, kind: str) -> TaskBody:
-        """What the worker runs for a job kind, wired to these services."""
-        bodies: dict[str, TaskBody] = {
-            "script.generate": partial(generate_script_body, self.llm),
-            "script.translate": partial(translate_script_body, self.llm),
-            "screen.image": partial(generate_image_body, self.media, self.files),
-            "screen.voice": partial(generate_voice_body, self.media, self.files),
-            "script.render": self._render_body,
-            "screen.preview": self._preview_body,
-        }
-        return bodies[kind]
-
-    def _render_body(self, uow: UnitOfWork, record: JobRecord, progress: ProgressFn) -> str:
-        return render_video_body(self.video_renderer(), self.files, uow, record, progress)
-
-    def _preview_body(self, uow: UnitOfWork, record: JobRecord, progress: ProgressFn) -> str:
-        return render_preview_body(self.video_renderer(), self.files, uow, record, progress)
-
-    def video_renderer(self) -> Renderer:
-        if self.renderer is None:
-            # Imported on first use: the web process never renders.
+    def renderer(self) -> Renderer:
+        """The video renderer: the given one, else ffmpeg's (built on first use: the web
+        process never renders)."""
+        if self._renderer is None:
             from core.render.engine import FFmpegRenderer
 
-            self.renderer = FFmpegRenderer()
-        return self.renderer
+            self._renderer = FFmpegRenderer()
+        return self._renderer
 
 
-def build_services(settings: Settings | None = None, *, queue: TaskQueue | None = None) -> Services:
+def build_services(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    redis: Redis | None = None,
+    queue: TaskQueue | None = None,
+    files: FileStore | None = None,
+    renderer: Renderer | None = None,
+    script_writer: Any = None,
+    translator: Any = None,
+    images: Any = None,
+    voice: Any = None,
+    throttle: LoginThrottle | None = None,
+) -> Services:
+    """Every service, from settings; each keyword replaces the one it names (a provider
+    given here serves every user in its role, whatever keys they stored)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     cipher = Cipher(settings.fernet_keys)
-    if queue is None:
-        queue = RQTaskQueue(Redis.from_url(settings.redis_url))
+    redis = redis or Redis.from_url(settings.redis_url)
+    files = files or FileStore(settings.media_root)
+    pinned = {Role.SCRIPT: script_writer, Role.TRANSLATE: translator, Role.IMAGE: images}
+    pinned[Role.VOICE] = voice
     return Services(
         settings=settings,
         engine=engine,
         session_factory=factory,
         cipher=cipher,
-        files=FileStore(settings.media_root),
-        queue=queue,
-        llm=LLMChooser(lambda: UnitOfWork(factory), cipher, settings),
-        media=MediaChooser(lambda: UnitOfWork(factory), cipher, settings),
+        files=files,
+        redis=redis,
+        queue=queue or RQTaskQueue(redis),
+        providers=Providers(
+            lambda: UnitOfWork(factory),
+            cipher,
+            settings,
+            {role: given for role, given in pinned.items() if given is not None},
+        ),
+        answers=AnswerStore(files.root / ".answers"),
+        throttle=throttle or LoginThrottle(redis),
+        _renderer=renderer,
     )

@@ -6,6 +6,7 @@
     ├── InvalidInput        bad input; nothing was changed
     │   └── Conflict        someone saved in between; nothing was overwritten
     ├── QuotaExceeded       a plan limit or rate limit stops the work before it is queued
+    ├── RenderFailed        ffmpeg refused these inputs: the same render would fail again
     └── ProviderError       a vendor or offline provider failed
         ├── RateLimited
         ├── ProviderUnavailable
@@ -40,6 +41,10 @@ class Conflict(InvalidInput):
 
 
 class QuotaExceeded(StudioError):
+    pass
+
+
+class RenderFailed(StudioError):
     pass
 
 

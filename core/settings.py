@@ -39,9 +39,14 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="", validation_alias="REDIS_URL")
     redis_port: int = 6479  # the embedded Valkey's port, used when REDIS_URL is empty
     port: int = 8501  # Streamlit
+    # Streamlit listens on this machine only unless told otherwise (a server puts an HTTPS
+    # proxy in front, or sets 0.0.0.0 knowingly).
+    host: str = "127.0.0.1"
+    public_url: str = ""  # how people reach the app, for sign-up links; see app_url
+    registration: Literal["open", "invite", "closed"] | None = None  # None: by mode
     secret_key: str = ""
     encryption_keys: str = ""  # comma-separated Fernet keys, newest first
-    admin_username: str = ""
+    admin_username: str = Field(default="", exclude=True)  # retired: refused when set
     cookie_expiry_days: float = 7.0
     openai_model: str = "gpt-5-mini"
     openai_base_url: str = ""  # empty: api.openai.com; tests point it at a stand-in
@@ -52,6 +57,10 @@ class Settings(BaseSettings):
     dashboard_port: int = 9181
     dashboard_username: str = "admin"
     dashboard_password: str = ""  # see dashboard_secret()
+    # Limits that protect the disk the database shares.
+    max_voice_seconds: int = Field(default=120, ge=5)  # one screen's voice-over
+    max_video_seconds: int = Field(default=900, ge=10)  # one video (15 minutes)
+    render_free_disk_mb: int = Field(default=500, ge=0)  # headroom a render must leave
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -72,9 +81,22 @@ class Settings(BaseSettings):
                 self.data_dir, "encryption_key", Fernet.generate_key().decode()
             )
         _check_fernet_keys(self.encryption_keys)
+        if self.registration is None:
+            self.registration = "open" if self.mode == "local" else "closed"
+        if self.admin_username:
+            raise SettingsError(
+                "STUDIO_ADMIN_USERNAME no longer makes anyone admin (whoever registered under "
+                "that name first would have been). Remove it, and create admins with: "
+                "python3 studio.py admin create NAME"
+            )
         if not self.dashboard_username.strip():  # rq-dashboard skips basic auth without one
             raise SettingsError("STUDIO_DASHBOARD_USERNAME must not be empty.")
         return self
+
+    @property
+    def app_url(self) -> str:
+        """Where people open the app: STUDIO_PUBLIC_URL, else this machine's address."""
+        return self.public_url.rstrip("/") or f"http://localhost:{self.port}"
 
     @property
     def media_root(self) -> Path:

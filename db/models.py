@@ -18,12 +18,14 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +112,32 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.USER)
     offline_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created()
+
+
+# Usernames are kept as typed but unique whatever their case: `Alice` and `alice` would be
+# one person to everyone reading them. Look users up by lower(username) to use this index.
+Index("ix_users_username_lower", func.lower(User.username), unique=True)
+
+
+class Invitation(Base):
+    """A sign-up link: only the sha256 of its token is stored, so a database dump opens nothing.
+
+    Teams will add a nullable team_id here (join that team on sign-up).
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = _id()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.USER)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    # NULL: made on the server's command line (`studio.py admin invite`), or by a deleted admin.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = _created()
 
 
@@ -220,10 +248,16 @@ class ScriptVersion(Base):
 
 
 class Asset(Base):
+    """A file under the workspace's folder, named by its content (see core/media/assets.py).
+
+    `workspace_id` has no foreign key (it would close a cycle workspaces → style_presets →
+    assets → workspaces): deleting a workspace deletes its assets and their folder itself.
+    """
+
     __tablename__ = "assets"
-    __table_args__ = (UniqueConstraint("user_id", "sha256"), {"sqlite_autoincrement": True})
+    __table_args__ = (UniqueConstraint("workspace_id", "sha256"), {"sqlite_autoincrement": True})
     id: Mapped[int] = _id()
-    user_id: Mapped[int] = _owner()
+    workspace_id: Mapped[int] = mapped_column(Integer, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64))
     mime: Mapped[str] = mapped_column(String(80))
@@ -294,6 +328,10 @@ class JobRecord(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String(300), default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    # Set while an exclusive kind is queued or running ("script.render:script:12"): the
+    # unique index lets one such job exist per target, however many clicks or tabs ask.
+    lock: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started, retries included
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 

@@ -1,10 +1,5 @@
 """RQ job functions: ids in, one core call, progress out.
 
-The job modules are imported with the package so that a worker process loads the
-SDKs and the service layer once; RQ forks a work horse per job, which then starts
-warm instead of importing everything again (that cost ~0.5 s a job).
+Every kind of job runs `jobs.run.run_job(kind, record_id)`; what each kind does is its
+entry in core/tasks/catalog.py.
 """
-
-from jobs import media, render, scripts
-
-__all__ = ["media", "render", "scripts"]

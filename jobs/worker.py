@@ -18,7 +18,7 @@ rq only runs maintenance between jobs, when more than M seconds (the maintenance
 interval) have passed; an idle worker checks that before each blocking dequeue,
 which waits up to D = worker_ttl - 15 s. This class also runs it while a job runs
 (at each heartbeat, every J s), and after each pass settles the job records
-(`core.reconcile`). So, from a SIGKILL to a record settled or the job re-queued:
+(`core.tasks.reconcile`). So, from a SIGKILL to a record settled or the job re-queued:
 
     entry expiry            ≤ J + 60            = 70 s   (J = 10)
     next maintenance pass   ≤ M + max(D, J)     = 35 s   (M = 20, D = 30 - 15)
@@ -37,22 +37,16 @@ import ctypes
 import os
 import signal
 import sys
-from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
 from rq import Worker
 from rq.executions import Execution
 from rq.job import Job
 from rq.queue import Queue
-from sqlalchemy import Engine
 
-from core.files import FileStore
-from core.reconcile import reconcile_jobs
-from core.settings import Settings
-from core.uow import UnitOfWork
-from db.engine import make_engine, make_session_factory
-from jobs.runtime import warm_up
+from core.media.sweep import sweep_now
+from core.tasks.reconcile import reconcile_jobs
+from jobs.run import warm_up, worker_services
 
 HEARTBEAT_S = 10  # J, rq's --job-monitoring-interval (rq's default: 30)
 WORKER_TTL_S = 30  # rq's --worker-ttl (default 420, which blocks dequeues for 405 s)
@@ -113,27 +107,18 @@ class StudioWorker(Worker):
 
     def reconcile(self) -> int:
         """Settle job records of dead jobs; never lets a database error stop the worker."""
+        services = worker_services()  # the same composition root as the jobs
         try:
-            fixed = reconcile_jobs(uow_factory=self._uow_factory, connection=self.connection)
-            FileStore(Settings().media_root).sweep_partials()  # files of killed writers
+            fixed = reconcile_jobs(uow_factory=services.uow, connection=self.connection)
+            sweep_now(services)  # files of killed writers; once an hour, unreferenced ones
         except Exception:
             self.log.exception("Worker %s: could not reconcile job records", self.name)
             return 0
         finally:
-            if "_engine" in self.__dict__:  # no open database connection may cross a fork
-                self._engine.dispose()
+            services.engine.dispose()  # no open database connection may cross a fork
         if fixed:
             self.log.info("Worker %s: settled %d job record(s) of dead jobs", self.name, fixed)
         return fixed
-
-    @cached_property
-    def _engine(self) -> Engine:
-        return make_engine(Settings().database_url)
-
-    @cached_property
-    def _uow_factory(self) -> Callable[[], UnitOfWork]:
-        factory = make_session_factory(self._engine)
-        return lambda: UnitOfWork(factory)
 
 
 def _die_with(worker_pid: int | None) -> None:

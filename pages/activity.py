@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
 import streamlit as st
 
-from core import tasks
-from core.models import JobView
-from ui.errors import attempt, succeeded
-from ui.flash import flash, show_flash
-from ui.jobs import LABELS
+from core.tasks.kinds import labels
+from core.tasks.records import JobView, list_jobs
+from ui.errors import attempt
+from ui.flash import show_flash
+from ui.job_actions import cancel_button, retry_button
 from ui.listing import md
 from ui.live import poll_every, rerun_page_once
 from ui.services import services
@@ -24,7 +21,8 @@ STATUSES = {
     "failed": "⚠️ Failed",
     "canceled": "⏹️ Canceled",
 }
-TARGETS = {"script": "Script", "screen": "Screen"}
+TARGETS = {"script": "Script", "screen": "Screen", "render": "Video"}
+LABELS = labels()
 
 svc = services()
 user_id = current_user_id()
@@ -34,13 +32,13 @@ st.caption("Every job you started: writing and translating scripts, images, voic
 
 
 def load_jobs() -> list[JobView]:
-    return attempt(lambda: tasks.list_jobs(uow=svc.uow(), user_id=user_id)) or []
+    return attempt(lambda: list_jobs(uow=svc.uow(), user_id=user_id)) or []
 
 
 def job_row(job: JobView) -> None:
     with st.container(border=True, key=f"activity_job_{job.id}"):
         what, state, action = st.columns([3, 3, 1], vertical_alignment="center")
-        what.markdown(f"**{LABELS.get(job.kind, md(job.kind))}**")
+        what.markdown(f"**{job.label}**")  # our own words, not user text
         what.caption(
             f"{TARGETS.get(job.target_type, job.target_type)} #{job.target_id} · "
             f"started {job.created_at:%Y-%m-%d %H:%M}"
@@ -50,19 +48,10 @@ def job_row(job: JobView) -> None:
             state.progress(max(0, min(100, job.progress)) / 100, text=md(job.message))
         elif job.error or job.message:
             state.caption(md(job.error or job.message))
-        if job.status in ("failed", "canceled") and action.button(
-            "Retry", key=f"activity_retry_{job.id}", icon="🔁"
-        ):
-            act(tasks.retry_task, job, "Queued again.", "🔁")
-        if job.active and action.button("Cancel", key=f"activity_cancel_{job.id}", icon="⏹️"):
-            act(tasks.cancel_task, job, "Canceled.", "⏹️")
-
-
-def act(action: Callable[..., JobView], job: JobView, done: str, icon: str) -> None:
-    call = partial(action, uow=svc.uow(), queue=svc.queue, user_id=user_id, job_id=job.id)
-    if succeeded(call):
-        flash(f"{LABELS.get(job.kind, job.kind)}: {done}", icon)
-        st.rerun()  # the whole page: a job that now runs turns the refresh on
+        if job.status in ("failed", "canceled"):
+            retry_button([job.id], key=f"activity_retry_{job.id}", where=action)
+        if job.active:
+            cancel_button([job.id], key=f"activity_cancel_{job.id}", where=action)
 
 
 def job_list(statuses: list[str], kinds: list[str], watching: bool) -> None:

@@ -1,13 +1,17 @@
-"""Admin: the RQ dashboard, the job queues and workers, and every account. Admins only."""
+"""Admin: the RQ dashboard, the job queues and workers, every account, and sign-up links.
+Admins only."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from core import monitoring
-from core.accounts import list_users
+from core.accounts.invitations import create_invitation
+from core.accounts.registration import Registration, RegistrationPolicy
+from core.accounts.users import list_users
+from core.tasks.monitoring import dashboard_access, overview
 from ui.errors import attempt
 from ui.services import services
 from ui.session import current_user
@@ -21,7 +25,7 @@ if not user.is_admin:
 
 st.subheader("RQ dashboard")
 access = attempt(
-    lambda: monitoring.dashboard_access(uow=svc.uow(), settings=svc.settings, requester_id=user.id)
+    lambda: dashboard_access(uow=svc.uow(), settings=svc.settings, requester_id=user.id)
 )
 if access:
     st.link_button("Open the RQ dashboard", access.url, icon="📊")
@@ -38,7 +42,7 @@ if access:
         )
 
 st.subheader("Job queue")
-stats = attempt(lambda: monitoring.overview(svc))
+stats = attempt(lambda: overview(uow=svc.uow(), connection=svc.redis, requester_id=user.id))
 if stats:
     st.dataframe([asdict(q) for q in stats.queues], hide_index=True)
     if stats.workers:
@@ -56,3 +60,26 @@ if users:
         for u in users
     ]
     st.dataframe(rows, hide_index=True)
+
+st.subheader("Invitations")
+mode = RegistrationPolicy.from_settings(svc.settings).mode
+if mode != Registration.INVITE:
+    st.caption(
+        f"Registration is **{mode}** (STUDIO_REGISTRATION): sign-up links are needed, and "
+        "accepted, only when it is `invite`."
+    )
+with st.form("admin_invite"):
+    days = st.number_input(
+        "Valid for (days)", min_value=1, max_value=90, value=7, key="admin_invite_days"
+    )
+    make_link = st.form_submit_button("Create a sign-up link", icon="✉️")
+if make_link:
+    invite = attempt(lambda: create_invitation(uow=svc.uow(), requester_id=user.id, days=days))
+    if invite:
+        url = urlsplit(st.context.url or "")
+        here = f"{url.scheme}://{url.netloc}" if url.netloc else svc.settings.app_url
+        st.code(invite.link(svc.settings.public_url or here), language=None)
+        st.caption(
+            f"Admits one person until {invite.expires_at:%Y-%m-%d %H:%M} UTC. Copy it now: "
+            "only a fingerprint of it is stored, so it cannot be shown again."
+        )

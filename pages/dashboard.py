@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import tasks, workspaces
+from core.tasks.records import list_jobs
+from core.workspaces.workspace import list_workspaces
 from ui.services import services
 from ui.session import current_user, current_user_id
 
@@ -23,7 +24,7 @@ quick[1].page_link("pages/workspaces.py", label="Workspaces", icon="🗂️")
 quick[2].page_link("pages/settings.py", label="API keys", icon="🔑")
 
 st.subheader("Recent workspaces")
-recent = workspaces.list_workspaces(uow=svc.uow(), user_id=user_id)[:5]
+recent = list_workspaces(uow=svc.uow(), user_id=user_id)[:5]
 if not recent:
     st.caption("No workspace yet: execute an idea to create one.")
 for ws in recent:
@@ -31,8 +32,8 @@ for ws in recent:
         st.switch_page("pages/workspace.py", query_params={"id": ws.id})
 
 st.subheader("Jobs")
-jobs = [j for j in tasks.list_jobs(uow=svc.uow(), user_id=user_id) if j.active]
+jobs = [j for j in list_jobs(uow=svc.uow(), user_id=user_id) if j.active]
 if not jobs:
     st.caption("Nothing running.")
 for job in jobs:
-    st.progress(job.progress / 100, text=f"{job.kind}: {job.message}")
+    st.progress(job.progress / 100, text=f"{job.label}: {job.message}")

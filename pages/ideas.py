@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import ideas
-from core.models import IdeaView
+from core.workspaces.ideas import (
+    IdeaView,
+    create_idea,
+    delete_idea,
+    execute_idea,
+    list_ideas,
+    update_idea,
+)
 from ui.errors import attempt
 from ui.flash import show_flash
-from ui.listing import add_form, ask_delete, confirm_delete, edit_form, md
+from ui.listing import add_form, delete_button, edit_form, md
 from ui.services import services
 from ui.session import current_user_id
 
@@ -27,7 +33,7 @@ add_form(
     heading="New idea",
     submit="Add idea",
     done="Idea added",
-    create=lambda title, description: ideas.create_idea(
+    create=lambda title, description: create_idea(
         uow=svc.uow(), user_id=user_id, title=title, description=description
     ),
 )
@@ -42,7 +48,7 @@ def idea_card(idea: IdeaView) -> None:
                 title=idea.title,
                 description=idea.description,
                 done="Idea saved.",
-                update=lambda title, description: ideas.update_idea(
+                update=lambda title, description: update_idea(
                     uow=svc.uow(),
                     user_id=user_id,
                     idea_id=idea.id,
@@ -56,7 +62,7 @@ def idea_card(idea: IdeaView) -> None:
         if idea.description:
             text.markdown(md(idea.description))
         text.caption(STATUS.get(idea.status, idea.status))
-        execute, edit, delete = actions.columns(3)
+        execute, edit, remove = actions.columns(3)
         if execute.button(
             "Execute",
             key=f"ideas_execute_{idea.id}",
@@ -64,20 +70,19 @@ def idea_card(idea: IdeaView) -> None:
             help="Turn this idea into a workspace and open it",
         ):
             workspace = attempt(
-                lambda: ideas.execute_idea(uow=svc.uow(), user_id=user_id, idea_id=idea.id)
+                lambda: execute_idea(uow=svc.uow(), user_id=user_id, idea_id=idea.id)
             )
             if workspace:
                 st.switch_page("pages/workspace.py", query_params={"id": str(workspace.id)})
         if edit.button("Edit", key=f"ideas_edit_{idea.id}", icon="✏️"):
             st.session_state[EDITING] = idea.id
             st.rerun()
-        with delete:
-            ask_delete(state_key=DELETING, item_id=idea.id)
-        confirm_delete(
+        delete_button(
+            remove,
             state_key=DELETING,
             item_id=idea.id,
             what=f"idea “{idea.title}”",
-            delete=lambda: ideas.delete_idea(uow=svc.uow(), user_id=user_id, idea_id=idea.id),
+            delete=lambda: delete_idea(uow=svc.uow(), user_id=user_id, idea_id=idea.id),
         )
 
 
@@ -85,7 +90,7 @@ st.subheader("Your ideas", anchor=False)
 search = st.text_input(
     "Search ideas", key="ideas_search", placeholder="Words in title or description"
 )
-found = attempt(lambda: ideas.list_ideas(uow=svc.uow(), user_id=user_id, search=search)) or []
+found = attempt(lambda: list_ideas(uow=svc.uow(), user_id=user_id, search=search)) or []
 if not found:
     st.caption("No ideas match your search." if search.strip() else "No ideas yet: add one above.")
 for item in found:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts, ideas
+from core.accounts.users import finish_onboarding
+from core.workspaces.ideas import create_idea
 from ui.errors import attempt
 from ui.key_vault import key_vault
 from ui.services import services
@@ -32,10 +33,10 @@ with st.form("welcome_idea"):
     description = st.text_area("A few words about it (optional)")
     if st.form_submit_button("Create idea and finish", type="primary"):
         idea = attempt(
-            lambda: ideas.create_idea(
+            lambda: create_idea(
                 uow=svc.uow(), user_id=user_id, title=title, description=description
             )
         )
         if idea is not None:
-            accounts.finish_onboarding(uow=svc.uow(), user_id=user_id, offline_mode=offline)
+            finish_onboarding(uow=svc.uow(), user_id=user_id, offline_mode=offline)
             st.switch_page("pages/ideas.py")

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from core import scripts
+from core.scripts.script import get_script
 from ui.batch_button import batch_button
 from ui.batch_progress import batch_section
 from ui.flash import show_flash
@@ -20,7 +20,7 @@ svc = services()
 user_id = current_user_id()
 show_flash()
 script = load_from_url(
-    lambda script_id: scripts.get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
+    lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open a script and finalize it to get its screens.",
     back="pages/workspaces.py",
     back_label="Back to Workspaces",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import generation, scripts, tasks
-from core.languages import language_name
+from core.scripts.languages import language_name
+from core.scripts.script import get_script
+from core.scripts.versions import list_versions
+from core.scripts.writing import request_generation
+from core.tasks.records import list_jobs
 from ui.errors import attempt
 from ui.flash import flash, show_flash
 from ui.jobs import job_progress
@@ -21,7 +24,7 @@ svc = services()
 user_id = current_user_id()
 show_flash()
 script = load_from_url(
-    lambda script_id: scripts.get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
+    lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open one from its workspace.",
     back="pages/workspaces.py",
     back_label="Back to Workspaces",
@@ -49,9 +52,7 @@ if script.source_script_id:
 
 jobs = (
     attempt(
-        lambda: tasks.list_jobs(
-            uow=svc.uow(), user_id=user_id, target_type="script", target_id=script.id
-        )
+        lambda: list_jobs(uow=svc.uow(), user_id=user_id, target_type="script", target_id=script.id)
     )
     or []
 )
@@ -71,7 +72,7 @@ generate = st.button(
 )
 if generate and (
     attempt(
-        lambda: generation.request_generation(
+        lambda: request_generation(
             uow=svc.uow(), queue=svc.queue, user_id=user_id, script_id=script.id
         )
     )
@@ -84,10 +85,7 @@ if script.current_version == 0:
     st.info("No scenes yet: press Generate to write them.")
     st.stop()
 
-versions = (
-    attempt(lambda: scripts.list_versions(uow=svc.uow(), user_id=user_id, script_id=script.id))
-    or []
-)
+versions = attempt(lambda: list_versions(uow=svc.uow(), user_id=user_id, script_id=script.id)) or []
 edit, history, compare, translate, finalize = st.tabs(
     ["Edit", "History", "Compare", "Translate", "Finalize"], key=f"script_tabs_{script.id}"
 )

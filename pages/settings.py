@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts
+from core.accounts.users import change_password, update_profile
 from ui.errors import attempt, succeeded
 from ui.key_vault import key_vault
 from ui.services import services
@@ -21,9 +21,7 @@ with profile_tab:
         name = st.text_input("Display name", value=user.display_name)
         email = st.text_input("Email", value=user.email)
         if st.form_submit_button("Save profile") and attempt(
-            lambda: accounts.update_profile(
-                uow=svc.uow(), user_id=user_id, display_name=name, email=email
-            )
+            lambda: update_profile(uow=svc.uow(), user_id=user_id, display_name=name, email=email)
         ):
             st.success("Profile saved.")
 
@@ -35,7 +33,7 @@ with password_tab, st.form("settings_password", clear_on_submit=True):
         if new != repeat:
             st.warning("The two new passwords differ; nothing was changed.")
         elif succeeded(
-            lambda: accounts.change_password(
+            lambda: change_password(
                 uow=svc.uow(), user_id=user_id, current_password=current, new_password=new
             )
         ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import scripts
+from core.scripts.script import get_script
 from ui.export_form import export_form, music_expander
 from ui.flash import show_flash
 from ui.loading import load_from_url
@@ -16,7 +16,7 @@ svc = services()
 user_id = current_user_id()
 show_flash()
 script = load_from_url(
-    lambda script_id: scripts.get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
+    lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open a script's screens to make its video.",
     back="pages/workspaces.py",
     back_label="Back to Workspaces",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from core import generation, scripts, workspaces
-from core.languages import LANGUAGES, language_name
-from core.models import ScriptView, WorkspaceView
+from core.scripts.languages import LANGUAGES, language_name
+from core.scripts.script import ScriptView, create_script, delete_script, list_scripts
+from core.scripts.writing import request_generation
+from core.workspaces.workspace import WorkspaceView, get_workspace
 from ui.errors import attempt
 from ui.flash import flash, show_flash
-from ui.listing import md
+from ui.listing import delete_button, md
 from ui.loading import load_from_url
 from ui.services import services
 from ui.session import current_user_id
@@ -17,14 +20,15 @@ from ui.workspace_media import media_overview, style_expander
 
 TONES = ["informative", "dramatic", "funny", "inspiring", "calm"]
 STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
+DELETING = "workspace_deleting_script"
 
 svc = services()
 user_id = current_user_id()
+# What deleting needs besides the id: it stops the item's jobs, then removes its files.
+svc_args = {"uow": svc.uow(), "queue": svc.queue, "files": svc.files, "user_id": user_id}
 show_flash()
 workspace = load_from_url(
-    lambda workspace_id: workspaces.get_workspace(
-        uow=svc.uow(), user_id=user_id, workspace_id=workspace_id
-    ),
+    lambda workspace_id: get_workspace(uow=svc.uow(), user_id=user_id, workspace_id=workspace_id),
     missing="No workspace selected: open one from the list.",
     back="pages/workspaces.py",
     back_label="Back to Workspaces",
@@ -38,7 +42,7 @@ style_expander(workspace.id)
 
 def script_row(script: ScriptView) -> None:
     with st.container(border=True, key=f"workspace_script_{script.id}"):
-        text, action = st.columns([5, 1], vertical_alignment="center")
+        text, action, remove = st.columns([5, 1, 1], vertical_alignment="center")
         text.markdown(f"**{md(script.title)}**")
         version = (
             f"version {script.current_version}" if script.current_version else "not written yet"
@@ -49,6 +53,13 @@ def script_row(script: ScriptView) -> None:
         )
         if action.button("Open", key=f"workspace_open_{script.id}", icon="📝", type="primary"):
             st.switch_page("pages/script.py", query_params={"id": str(script.id)})
+        delete_button(
+            remove,
+            state_key=DELETING,
+            item_id=script.id,
+            what=f"script “{script.title}” with its versions, screens and videos",
+            delete=partial(delete_script, script_id=script.id, **svc_args),
+        )
 
 
 def new_script_form(ws: WorkspaceView) -> None:
@@ -83,7 +94,7 @@ def new_script_form(ws: WorkspaceView) -> None:
     if not submitted:
         return
     script = attempt(
-        lambda: scripts.create_script(
+        lambda: create_script(
             uow=svc.uow(),
             user_id=user_id,
             workspace_id=ws.id,
@@ -97,7 +108,7 @@ def new_script_form(ws: WorkspaceView) -> None:
     if script is None:
         return
     if right_away and not attempt(
-        lambda: generation.request_generation(
+        lambda: request_generation(
             uow=svc.uow(), queue=svc.queue, user_id=user_id, script_id=script.id
         )
     ):  # the script exists; stay here so the reason above stays readable
@@ -113,9 +124,7 @@ def new_script_form(ws: WorkspaceView) -> None:
 
 
 st.subheader("Scripts", anchor=False)
-found = attempt(
-    lambda: scripts.list_scripts(uow=svc.uow(), user_id=user_id, workspace_id=workspace.id)
-)
+found = attempt(lambda: list_scripts(uow=svc.uow(), user_id=user_id, workspace_id=workspace.id))
 if not found:
     st.caption("No script yet: create the first one below.")
 for item in found or []:

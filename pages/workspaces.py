@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from core import workspaces
-from core.models import WorkspaceView
+from core.workspaces.workspace import (
+    WorkspaceView,
+    create_workspace,
+    delete_workspace,
+    list_workspaces,
+    set_favorite,
+    update_workspace,
+)
 from ui.errors import attempt, succeeded
 from ui.flash import show_flash
-from ui.listing import add_form, ask_delete, confirm_delete, edit_form, md
+from ui.listing import add_form, delete_button, edit_form, md
 from ui.services import services
 from ui.session import current_user_id
 
@@ -18,6 +26,8 @@ ADD_FORM = "workspaces_add_form"
 
 svc = services()
 user_id = current_user_id()
+# What deleting needs besides the id: it stops the item's jobs, then removes its files.
+svc_args = {"uow": svc.uow(), "queue": svc.queue, "files": svc.files, "user_id": user_id}
 show_flash()
 st.title("🗂️ Workspaces")
 
@@ -26,7 +36,7 @@ add_form(
     heading="New workspace",
     submit="Create workspace",
     done="Workspace created",
-    create=lambda title, description: workspaces.create_workspace(
+    create=lambda title, description: create_workspace(
         uow=svc.uow(), user_id=user_id, title=title, description=description
     ),
 )
@@ -41,7 +51,7 @@ def workspace_card(ws: WorkspaceView) -> None:
                 title=ws.title,
                 description=ws.description,
                 done="Workspace saved.",
-                update=lambda title, description: workspaces.update_workspace(
+                update=lambda title, description: update_workspace(
                     uow=svc.uow(),
                     user_id=user_id,
                     workspace_id=ws.id,
@@ -55,7 +65,7 @@ def workspace_card(ws: WorkspaceView) -> None:
         tip = "Remove from favourites" if ws.favorite else "Add to favourites"
         favourite = star.button(label, key=f"workspaces_fav_{ws.id}", help=tip)
         if favourite and succeeded(
-            lambda: workspaces.set_favorite(
+            lambda: set_favorite(
                 uow=svc.uow(), user_id=user_id, workspace_id=ws.id, favorite=not ws.favorite
             )
         ):
@@ -65,21 +75,18 @@ def workspace_card(ws: WorkspaceView) -> None:
             text.markdown(md(ws.description))
         scripts = "1 script" if ws.script_count == 1 else f"{ws.script_count} scripts"
         text.caption(f"{scripts} · updated {ws.updated_at:%Y-%m-%d %H:%M}")
-        open_, edit, delete = actions.columns(3)
+        open_, edit, remove = actions.columns(3)
         if open_.button("Open", key=f"workspaces_open_{ws.id}", icon="📂", type="primary"):
             st.switch_page("pages/workspace.py", query_params={"id": str(ws.id)})
         if edit.button("Edit", key=f"workspaces_edit_{ws.id}", icon="✏️"):
             st.session_state[EDITING] = ws.id
             st.rerun()
-        with delete:
-            ask_delete(state_key=DELETING, item_id=ws.id)
-        confirm_delete(
+        delete_button(
+            remove,
             state_key=DELETING,
             item_id=ws.id,
             what=f"workspace “{ws.title}” with its scripts and files",
-            delete=lambda: workspaces.delete_workspace(
-                uow=svc.uow(), files=svc.files, user_id=user_id, workspace_id=ws.id
-            ),
+            delete=partial(delete_workspace, workspace_id=ws.id, **svc_args),
         )
 
 
@@ -91,7 +98,7 @@ search = search_col.text_input(
 favourites_only = toggle_col.toggle("Favourites only", key="workspaces_favourites_only")
 found = (
     attempt(
-        lambda: workspaces.list_workspaces(
+        lambda: list_workspaces(
             uow=svc.uow(), user_id=user_id, search=search, favorites_only=favourites_only
         )
     )

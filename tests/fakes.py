@@ -1,5 +1,5 @@
 """Fakes that record state (no mocks): a queue that remembers what was queued, and a
-renderer that remembers what it was asked to render."""
+renderer that remembers what it was asked to render. Pass them to `build_services`."""
 
 from __future__ import annotations
 
@@ -9,31 +9,51 @@ from pathlib import Path
 from PIL import Image
 
 from core.bootstrap import Services
-from core.queue import TaskKind
-from core.render.models import RenderInput, RenderProgress, RenderResult
-from core.tasks import run_task
+from core.render.spec import RenderInput, RenderProgress, RenderResult
+from core.tasks.kinds import TaskKind, kind_of
+from core.tasks.runner import run_task
 
 
 @dataclass
 class FakeQueue:
+    """Remembers what was queued; `run_all` runs it in this process as an RQ worker would,
+    retrying what a run re-raises while the kind has retries left."""
+
     queued: list[tuple[str, int]] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
     depends_on: dict[int, list[str]] = field(default_factory=dict)  # record id → queue job ids
+    ids: dict[int, str] = field(default_factory=dict)  # record id → its latest queue job id
 
     def enqueue(self, kind: TaskKind, record_id: int, depends_on: list[str] | None = None) -> str:
         self.queued.append((kind.name, record_id))
         if depends_on:
             self.depends_on[record_id] = list(depends_on)
-        return f"fake-{kind.name}-{record_id}"
+        self.ids[record_id] = f"fake-{kind.name}-{record_id}-{len(self.queued)}"
+        return self.ids[record_id]
 
     def cancel(self, job_id: str) -> None:
         self.canceled.append(job_id)
 
+    def is_running(self, job_id: str) -> bool:
+        return False
+
     def run_all(self, services: Services) -> None:
         """Run every queued job in this process, in order, as a worker would."""
         while self.queued:
-            kind, record_id = self.queued.pop(0)
-            run_task(uow_factory=services.uow, record_id=record_id, body=services.task_body(kind))
+            name, record_id = self.queued.pop(0)
+            kind = kind_of(name)
+            left = kind.retries
+            while True:
+                try:
+                    run_task(
+                        services=services, kind=kind, record_id=record_id,
+                        attempts_left=left, attempt_id=self.ids.get(record_id, ""),
+                    )  # fmt: skip
+                    break
+                except Exception:
+                    if left == 0:
+                        break
+                    left -= 1
 
 
 @dataclass

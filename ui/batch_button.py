@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import batch
+from core.media.batch import request_batch
 from ui.batch_progress import load_progress
 from ui.errors import attempt
 from ui.flash import flash
@@ -24,9 +24,10 @@ def batch_button(script_id: int) -> None:
         return
     svc = services()
     queued = attempt(
-        lambda: batch.request_batch(
+        lambda: request_batch(
             uow=svc.uow(),
             queue=svc.queue,
+            files=svc.files,
             user_id=current_user_id(),
             script_id=script_id,
             with_video=with_video,

@@ -5,15 +5,14 @@ reload shows the same state."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import streamlit as st
 
-from core import batch, tasks
-from core.batch import MediaProgress
 from core.errors import InvalidInput
-from ui.errors import succeeded
+from core.media.batch import MediaProgress, media_progress, retry_failed_media
+from ui.errors import attempt
 from ui.flash import flash
+from ui.job_actions import cancel_button
 from ui.live import poll_every, rerun_page_once
 from ui.services import services
 from ui.session import current_user_id
@@ -32,9 +31,10 @@ def batch_section(script_id: int, show_screens: Callable[[MediaProgress | None],
 
 def load_progress(script_id: int) -> MediaProgress | None:
     """Where the screens stand; None while the script is not finalized (the page says so)."""
+    svc = services()
     try:
-        return batch.media_progress(
-            uow=services().uow(), user_id=current_user_id(), script_id=script_id
+        return media_progress(
+            uow=svc.uow(), files=svc.files, user_id=current_user_id(), script_id=script_id
         )
     except InvalidInput:
         return None
@@ -61,49 +61,22 @@ def _live(
 
 
 def _actions(script_id: int, progress: MediaProgress) -> None:
-    failed = _job_ids(progress, ("failed",))
-    active = _job_ids(progress, ACTIVE)
-    if not failed and not active:
-        return
-    svc, user_id = services(), current_user_id()
     retry, cancel, _ = st.columns([1, 1, 4])
-    if failed and retry.button("Retry failed", key=f"screens_retry_{script_id}", icon="🔁"):
-        done = [
-            succeeded(
-                partial(
-                    tasks.retry_task, uow=svc.uow(), queue=svc.queue, user_id=user_id, job_id=job_id
-                )
+    if progress.jobs("failed") and retry.button(
+        "Retry failed", key=f"screens_retry_{script_id}", icon="🔁"
+    ):
+        svc = services()
+        again = attempt(
+            lambda: retry_failed_media(
+                uow=svc.uow(), queue=svc.queue, files=svc.files,
+                user_id=current_user_id(), script_id=script_id,
             )
-            for job_id in failed
-        ]
-        if any(done):
-            flash(f"Retrying {sum(done)} failed jobs.", "🔁")
+        )  # fmt: skip
+        if again:
+            flash(f"Retrying {len(again)} failed jobs.", "🔁")
             st.rerun()
-    if active and cancel.button("Cancel", key=f"screens_cancel_{script_id}", icon="⏹️"):
-        done = [
-            succeeded(
-                partial(
-                    tasks.cancel_task,
-                    uow=svc.uow(),
-                    queue=svc.queue,
-                    user_id=user_id,
-                    job_id=job_id,
-                )
-            )
-            for job_id in active
-        ]
-        flash(f"Canceled {sum(done)} jobs.", "⏹️")
-        st.rerun()
-
-
-def _job_ids(progress: MediaProgress, states: tuple[str, ...]) -> list[int]:
-    """The ids of the screens' latest image and voice jobs that are in one of `states`."""
-    ids = []
-    for screen in progress.screens:
-        for state, job in ((screen.image, screen.image_job), (screen.voice, screen.voice_job)):
-            if state in states and job is not None:
-                ids.append(job.id)
-    return ids
+    active = [job.id for job in progress.jobs(*ACTIVE)]
+    cancel_button(active, key=f"screens_cancel_{script_id}", where=cancel)
 
 
 def _key(script_id: int) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from core import music, renders
-from core.render.models import TRANSITIONS, CaptionStyle, ExportSettings
+from core.render.spec import TRANSITIONS, CaptionStyle, ExportSettings
+from core.video.renders import default_export_settings, request_render
+from core.workspaces.music import set_workspace_music, workspace_music
 from ui.errors import attempt, succeeded
 from ui.flash import flash
 from ui.services import services
@@ -30,7 +31,7 @@ def export_form(script_id: int) -> None:
     """Every export setting, filled with the script's defaults; "Render video" queues it."""
     svc, user_id = services(), current_user_id()
     start = attempt(
-        lambda: renders.default_export_settings(uow=svc.uow(), user_id=user_id, script_id=script_id)
+        lambda: default_export_settings(uow=svc.uow(), user_id=user_id, script_id=script_id)
     )
     if start is None:
         return
@@ -41,8 +42,14 @@ def export_form(script_id: int) -> None:
         return
     settings = ExportSettings.model_validate(start.model_dump() | chosen)
     queued = attempt(
-        lambda: renders.request_render(
-            uow=svc.uow(), queue=svc.queue, user_id=user_id, script_id=script_id, settings=settings
+        lambda: request_render(
+            uow=svc.uow(),
+            queue=svc.queue,
+            files=svc.files,
+            studio=svc.settings,
+            user_id=user_id,
+            script_id=script_id,
+            export=settings,
         )
     )
     if queued is not None:
@@ -122,7 +129,7 @@ def music_expander(workspace_id: int) -> None:
     svc, user_id = services(), current_user_id()
     with st.expander("Background music", icon="🎵"):
         current = attempt(
-            lambda: music.workspace_music(
+            lambda: workspace_music(
                 uow=svc.uow(), files=svc.files, user_id=user_id, workspace_id=workspace_id
             )
         )
@@ -142,7 +149,7 @@ def music_expander(workspace_id: int) -> None:
 def _set_music(workspace_id: int, stream: Any, done: str) -> None:
     svc = services()
     if succeeded(
-        lambda: music.set_workspace_music(
+        lambda: set_workspace_music(
             uow=svc.uow(),
             files=svc.files,
             user_id=current_user_id(),

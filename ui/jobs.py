@@ -7,22 +7,14 @@ from functools import partial
 
 import streamlit as st
 
-from core import tasks
-from core.models import JobView
+from core.tasks.records import JobView, get_job
 from ui.errors import attempt
+from ui.job_actions import cancel_button
 from ui.services import services
 from ui.session import current_user_id
 
 RERUN_DONE = "jobs_rerun_done"  # job ids whose end already triggered the page rerun
 PENDING_TOAST = "jobs_pending_toast"  # shown after that rerun (a toast sent before it is lost)
-LABELS = {
-    "script.generate": "Writing the script",
-    "script.translate": "Translating",
-    "screen.image": "Drawing the image",
-    "screen.voice": "Recording the voice-over",
-    "script.render": "Rendering the video",
-    "screen.preview": "Rendering the preview",
-}
 
 
 def job_progress(job_ids: list[int], *, key: str) -> None:
@@ -56,7 +48,7 @@ def _live(job_ids: list[int], key: str, watching: bool) -> None:
 
 
 def _render(job: JobView, key: str) -> None:
-    label = LABELS.get(job.kind, job.kind)
+    label = job.label
     if job.status == "failed":
         st.error(f"{label} failed: {job.error}", icon="⚠️")
         return
@@ -65,15 +57,8 @@ def _render(job: JobView, key: str) -> None:
         return
     text = f"{label} — {job.message}" if job.message else label
     st.progress(max(0, min(100, job.progress)) / 100, text=text)
-    if job.active and st.button("Cancel", key=f"{key}_cancel_{job.id}"):
-        attempt(
-            lambda: tasks.cancel_task(
-                uow=services().uow(),
-                queue=services().queue,
-                user_id=current_user_id(),
-                job_id=job.id,
-            )
-        )
+    if job.active:
+        cancel_button([job.id], key=f"{key}_cancel_{job.id}")
 
 
 def _load(job_ids: list[int]) -> list[JobView]:
@@ -81,7 +66,7 @@ def _load(job_ids: list[int]) -> list[JobView]:
     found = []
     for job_id in job_ids:
         job = attempt(
-            partial(tasks.get_job, uow=services().uow(), user_id=current_user_id(), job_id=job_id)
+            partial(get_job, uow=services().uow(), user_id=current_user_id(), job_id=job_id)
         )
         if job is not None:
             found.append(job)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import streamlit as st
 
@@ -20,17 +20,14 @@ def md(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def ask_delete(*, state_key: str, item_id: int) -> None:
-    """A Delete button; `confirm_delete` then asks once more."""
-    if st.button("Delete", key=f"{state_key}_ask_{item_id}", icon="🗑️"):
+def delete_button(
+    where: Any, *, state_key: str, item_id: int, what: str, delete: Callable[[], object]
+) -> None:
+    """A Delete button (in `where`), then, below it, a warning with Confirm delete / Cancel:
+    nothing is deleted on the first click."""
+    if where.button("Delete", key=f"{state_key}_ask_{item_id}", icon="🗑️"):
         st.session_state[state_key] = item_id
         st.rerun()
-
-
-def confirm_delete(
-    *, state_key: str, item_id: int, what: str, delete: Callable[[], object]
-) -> None:
-    """When Delete was pressed for this item: a warning with Confirm delete / Cancel."""
     if st.session_state.get(state_key) != item_id:
         return
     st.warning(f"Delete {md(what)}? This cannot be undone.", icon="🗑️")

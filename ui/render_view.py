@@ -8,12 +8,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import renders, tasks
-from core.models import JobView
-from core.render.models import ExportSettings
-from core.renders import RenderView
-from ui.errors import attempt, succeeded
-from ui.flash import flash
+from core.render.spec import ExportSettings
+from core.tasks.records import JobView
+from core.video.renders import RenderView, active_render_job, latest_good_render, list_renders
+from ui.errors import attempt
+from ui.job_actions import cancel_button
 from ui.listing import md
 from ui.live import poll_every, rerun_page_once
 from ui.services import services
@@ -33,15 +32,7 @@ def _live(script_id: int, watching: bool) -> None:
     job = _active(script_id)
     if job is not None:
         st.progress(job.progress / 100, text=f"Video {job.progress}% — {job.message}")
-        if st.button("Cancel the render", key=f"video_cancel_{script_id}", icon="⏹️"):
-            svc = services()
-            if succeeded(
-                lambda: tasks.cancel_task(
-                    uow=svc.uow(), queue=svc.queue, user_id=current_user_id(), job_id=job.id
-                )
-            ):
-                flash("Render canceled.", "⏹️")
-                st.rerun()
+        cancel_button([job.id], key=f"video_cancel_{script_id}", label="Cancel the render")
     elif watching:
         found = load_renders(script_id)
         done = bool(found) and found[0].good
@@ -52,12 +43,15 @@ def _live(script_id: int, watching: bool) -> None:
 
 def latest_video(script_id: int, title: str) -> None:
     """The newest good video: player, thumbnail, facts and the download."""
-    found = [r for r in load_renders(script_id) if r.good]
-    if not found:
+    svc = services()
+    latest = attempt(
+        lambda: latest_good_render(
+            uow=svc.uow(), files=svc.files, user_id=current_user_id(), script_id=script_id
+        )
+    )
+    if latest is None or latest.video is None:
         st.info("No video yet: choose the settings below and press **Render video**.", icon="🎬")
         return
-    latest = found[0]
-    assert latest.video is not None  # good: its file is there
     st.video(str(latest.video))
     thumb, facts = st.columns([1, 4], vertical_alignment="center")
     if latest.thumbnail is not None:
@@ -101,7 +95,7 @@ def summary(settings: ExportSettings) -> str:
 def load_renders(script_id: int) -> list[RenderView]:
     svc = services()
     found = attempt(
-        lambda: renders.list_renders(
+        lambda: list_renders(
             uow=svc.uow(), files=svc.files, user_id=current_user_id(), script_id=script_id
         )
     )
@@ -137,7 +131,7 @@ def _file_stem(title: str) -> str:
 
 def _active(script_id: int) -> JobView | None:
     return attempt(
-        lambda: renders.active_render_job(
+        lambda: active_render_job(
             uow=services().uow(), user_id=current_user_id(), script_id=script_id
         )
     )

@@ -4,15 +4,15 @@ re-roll buttons, and an Edit expander to change the text or upload your own file
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from core import media
-from core import screens as screens_core
-from core.batch import MediaProgress, ScreenProgress
-from core.models import JobView, ScreenView
+from core.media.batch import MediaProgress, ScreenProgress
+from core.media.generate import request_image, request_voice
+from core.media.screen import ScreenView, list_screens, update_screen
+from core.media.uploads import upload_audio, upload_image
+from core.tasks.records import JobView
 from ui.errors import attempt
 from ui.flash import flash
 from ui.listing import md
@@ -23,61 +23,64 @@ from ui.session import current_user_id
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4"}
 IMAGE_UPLOADS = ["png", "jpg", "jpeg", "webp"]
 AUDIO_UPLOADS = ["mp3", "wav", "m4a"]
+BUSY = ("queued", "running")
+# part → (request, first label, again label, icon, what is happening)
+GENERATE = {
+    "image": (request_image, "Generate image", "Re-roll image", "🎨", "Drawing the image"),
+    "voice": (request_voice, "Generate voice", "Re-do voice", "🎙️", "Recording the voice-over"),
+}
 
 
 def screen_cards(script_id: int, progress: MediaProgress | None) -> None:
     """Every screen of the script, with its media as core has them now."""
     svc, user_id = services(), current_user_id()
-    found = attempt(
-        lambda: screens_core.list_screens(uow=svc.uow(), user_id=user_id, script_id=script_id)
-    )
-    files = attempt(
-        lambda: media.screen_media_files(
-            uow=svc.uow(), files=svc.files, user_id=user_id, script_id=script_id
+    states = {s.screen.id: s for s in progress.screens} if progress else {}
+    found = (
+        [s.screen for s in progress.screens]
+        if progress is not None
+        else attempt(
+            lambda: list_screens(
+                uow=svc.uow(), files=svc.files, user_id=user_id, script_id=script_id
+            )
         )
     )
-    states = {s.screen_id: s for s in progress.screens} if progress else {}
     for screen in found or []:
-        image, audio = (files or {}).get(screen.id, (None, None))
-        screen_card(screen, states.get(screen.id), image, audio)
+        screen_card(screen, states.get(screen.id))
 
 
-def screen_card(
-    screen: ScreenView, state: ScreenProgress | None, image: Path | None, audio: Path | None
-) -> None:
+def screen_card(screen: ScreenView, state: ScreenProgress | None) -> None:
     number = screen.position + 1
+    image_state = state.image if state else ("done" if screen.image else "missing")
+    voice_state = state.voice if state else ("done" if screen.audio else "missing")
     with st.container(border=True, key=f"screens_card_{screen.id}"):
         st.markdown(f"**Screen {number}**")
         pictures, words = st.columns([1, 2])
         with pictures:
-            image_state = state.image if state else ("done" if image else "missing")
-            voice_state = state.voice if state else ("done" if audio else "missing")
-            if image:
-                st.image(image, width=240)
-            _state("Image", image_state, state.image_job if state else None, shown=bool(image))
-            if audio:
-                st.audio(audio, format=AUDIO_TYPES.get(audio.suffix, "audio/mpeg"))
-            _state("Voice", voice_state, state.voice_job if state else None, shown=bool(audio))
+            if screen.image:
+                st.image(screen.image, width=240)
+            _state("Image", image_state, state.image_job if state else None)
+            if screen.audio:
+                st.audio(screen.audio, format=AUDIO_TYPES.get(screen.audio.suffix, "audio/mpeg"))
+            _state("Voice", voice_state, state.voice_job if state else None)
         with words:
             st.caption("Narration")
             st.markdown(md(screen.narration))
             st.caption("Visual prompt")
             st.markdown(md(screen.visual_prompt))
-        _generate_buttons(
-            screen,
-            busy=(image_state in ("queued", "running"), voice_state in ("queued", "running")),
-        )
+        left, right, _ = st.columns([1, 1, 2])
+        _generate(left, screen, "image", has=screen.image is not None, busy=image_state in BUSY)
+        _generate(right, screen, "voice", has=screen.audio is not None, busy=voice_state in BUSY)
         preview_controls(screen)
         with st.expander("Edit"):
             _edit_form(screen)
             left, right = st.columns(2)
             with left:
-                _upload(screen, "image", "Upload image", IMAGE_UPLOADS, media.upload_image)
+                _upload(screen, "image", "Upload image", IMAGE_UPLOADS, upload_image)
             with right:
-                _upload(screen, "audio", "Upload audio", AUDIO_UPLOADS, media.upload_audio)
+                _upload(screen, "audio", "Upload audio", AUDIO_UPLOADS, _upload_audio)
 
 
-def _state(what: str, state: str, job: JobView | None, *, shown: bool) -> None:
+def _state(what: str, state: str, job: JobView | None) -> None:
     """Where the image or voice stands, unless the file shown above says it all."""
     if state == "queued":
         st.caption(f"{what}: queued")
@@ -85,38 +88,22 @@ def _state(what: str, state: str, job: JobView | None, *, shown: bool) -> None:
         st.caption(f"{what}: running {job.progress if job else 0}%")
     elif state == "failed":
         st.caption(f"⚠️ {what}: failed: {md(job.error if job else 'unknown error')}")
-    elif not shown:
-        missing = "file missing, generate it again" if state == "done" else "not generated yet"
-        st.caption(f"{what}: {missing}")
+    elif state == "missing":
+        st.caption(f"{what}: not generated yet")
 
 
-def _generate_buttons(screen: ScreenView, *, busy: tuple[bool, bool]) -> None:
-    svc, user_id, number = services(), current_user_id(), screen.position + 1
-    has_image, has_voice = screen.image_asset_id is not None, screen.audio_asset_id is not None
-    left, right, _ = st.columns([1, 1, 2])
-    if left.button(
-        "Re-roll image" if has_image else "Generate image",
-        key=f"screens_image_{screen.id}",
-        icon="🎨",
-        disabled=busy[0],
+def _generate(column: Any, screen: ScreenView, part: str, *, has: bool, busy: bool) -> None:
+    """Generate (or re-roll) the screen's image or voice-over."""
+    request, first, again, icon, doing = GENERATE[part]
+    svc, user_id = services(), current_user_id()
+    if column.button(
+        again if has else first, key=f"screens_{part}_{screen.id}", icon=icon, disabled=busy
     ) and attempt(
-        lambda: media.request_image(
-            uow=svc.uow(), queue=svc.queue, user_id=user_id, screen_id=screen.id, reroll=has_image
+        lambda: request(
+            uow=svc.uow(), queue=svc.queue, user_id=user_id, screen_id=screen.id, reroll=has
         )
     ):
-        flash(f"Drawing the image for screen {number}…", "🎨")
-        st.rerun()
-    if right.button(
-        "Re-do voice" if has_voice else "Generate voice",
-        key=f"screens_voice_{screen.id}",
-        icon="🎙️",
-        disabled=busy[1],
-    ) and attempt(
-        lambda: media.request_voice(
-            uow=svc.uow(), queue=svc.queue, user_id=user_id, screen_id=screen.id, reroll=has_voice
-        )
-    ):
-        flash(f"Recording the voice-over for screen {number}…", "🎙️")
+        flash(f"{doing} for screen {screen.position + 1}…", icon)
         st.rerun()
 
 
@@ -133,8 +120,9 @@ def _edit_form(screen: ScreenView) -> None:
         return
     svc = services()
     view = attempt(
-        lambda: media.update_screen(
+        lambda: update_screen(
             uow=svc.uow(),
+            files=svc.files,
             user_id=current_user_id(),
             screen_id=screen.id,
             narration=narration,
@@ -146,14 +134,18 @@ def _edit_form(screen: ScreenView) -> None:
     dropped = [
         what
         for what, before, after in (
-            ("image", screen.image_asset_id, view.image_asset_id),
-            ("voice-over", screen.audio_asset_id, view.audio_asset_id),
+            ("image", screen.image, view.image),
+            ("voice-over", screen.audio, view.audio),
         )
         if before is not None and after is None
     ]
     again = f": generate its {' and '.join(dropped)} again" if dropped else "."
     flash(f"Screen {screen.position + 1} saved{again}", "💾")
     st.rerun()
+
+
+def _upload_audio(**kw: Any) -> ScreenView:
+    return upload_audio(settings=services().settings, **kw)
 
 
 def _upload(

@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import scripts
 from core.errors import Conflict
-from core.models import ScriptContent, ScriptView
+from core.scripts.content import ScriptContent
+from core.scripts.script import ScriptView
+from core.scripts.versions import get_version, save_version
 from ui.errors import attempt
 from ui.flash import flash
 from ui.services import services
@@ -86,7 +87,7 @@ def edit_tab(script: ScriptView) -> None:
             set_base(script.id, script.current_version)
             st.rerun()
     version = attempt(
-        lambda: scripts.get_version(
+        lambda: get_version(
             uow=services().uow(), user_id=current_user_id(), script_id=script.id, number=base
         )
     )
@@ -120,7 +121,7 @@ def edit_tab(script: ScriptView) -> None:
 def _save(script_id: int, base: int, title: str, edited: pd.DataFrame, *, force: bool) -> None:
     def call() -> Any:
         try:
-            return scripts.save_version(
+            return save_version(
                 uow=services().uow(),
                 user_id=current_user_id(),
                 script_id=script_id,

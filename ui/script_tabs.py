@@ -6,11 +6,12 @@ from functools import partial
 
 import streamlit as st
 
-from core import generation, scripts
-from core import screens as screens_core
-from core.diff import diff_contents
-from core.languages import LANGUAGES, language_name
-from core.models import ScriptView, VersionView
+from core.scripts.diff import diff_contents
+from core.scripts.finalize import finalize_script
+from core.scripts.languages import LANGUAGES, language_name
+from core.scripts.script import ScriptView
+from core.scripts.versions import VersionView, restore_version
+from core.scripts.writing import request_translation
 from ui.errors import attempt
 from ui.flash import flash
 from ui.listing import md
@@ -40,7 +41,7 @@ def history_tab(script: ScriptView, versions: list[VersionView]) -> None:
             ):
                 restored = attempt(
                     partial(
-                        scripts.restore_version,
+                        restore_version,
                         uow=services().uow(),
                         user_id=current_user_id(),
                         script_id=script.id,
@@ -101,10 +102,10 @@ def translate_tab(script: ScriptView) -> None:
     if st.button("Translate", key=f"script_translate_{script.id}", icon="🌐"):
         svc = services()
         result = attempt(
-            lambda: generation.request_translation(
+            lambda: request_translation(
                 uow=svc.uow(),
                 queue=svc.queue,
-                llm=svc.llm,
+                providers=svc.providers,
                 user_id=current_user_id(),
                 script_id=script.id,
                 language=code,
@@ -148,8 +149,11 @@ def finalize_tab(script: ScriptView) -> None:
         help=f"Freeze version {script.current_version} into screens",
     ):
         made = attempt(
-            lambda: screens_core.finalize_script(
-                uow=services().uow(), user_id=current_user_id(), script_id=script.id
+            lambda: finalize_script(
+                uow=services().uow(),
+                files=services().files,
+                user_id=current_user_id(),
+                script_id=script.id,
             )
         )
         if made is not None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.accounts import get_user
-from core.models import UserView
+from core.accounts.users import UserView, get_user
 from ui.services import services
 
 USER_ID = "user_id"

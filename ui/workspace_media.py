@@ -7,10 +7,16 @@ from typing import Any
 
 import streamlit as st
 
-from core import batch, presets
 from core.errors import InvalidInput
-from core.models import ScriptView
+from core.media.batch import media_progress
 from core.providers.base import VoiceOption
+from core.scripts.script import ScriptView
+from core.workspaces.styles import (
+    ASPECTS,
+    get_workspace_style,
+    update_workspace_style,
+    voice_choices,
+)
 from ui.errors import attempt
 from ui.flash import flash
 from ui.listing import md
@@ -26,13 +32,11 @@ def style_expander(workspace_id: int) -> None:
     svc, user_id = services(), current_user_id()
     with st.expander("Style", icon="🎨"):
         style = attempt(
-            lambda: presets.get_workspace_style(
-                uow=svc.uow(), user_id=user_id, workspace_id=workspace_id
-            )
+            lambda: get_workspace_style(uow=svc.uow(), user_id=user_id, workspace_id=workspace_id)
         )
         if style is None:
             return
-        aspects = list(presets.ASPECTS)
+        aspects = list(ASPECTS)
         with st.form(f"workspace_style_{workspace_id}"):
             aspect = st.selectbox(
                 "Aspect",
@@ -53,7 +57,7 @@ def style_expander(workspace_id: int) -> None:
             )
             saved = st.form_submit_button("Save style", type="primary")
         if saved and attempt(
-            lambda: presets.update_workspace_style(
+            lambda: update_workspace_style(
                 uow=svc.uow(),
                 user_id=user_id,
                 workspace_id=workspace_id,
@@ -77,8 +81,11 @@ def media_overview(found: list[ScriptView]) -> None:
             text, link = st.columns([5, 1], vertical_alignment="center")
             text.markdown(f"**{md(script.title)}**")
             try:
-                progress = batch.media_progress(
-                    uow=services().uow(), user_id=current_user_id(), script_id=script.id
+                progress = media_progress(
+                    uow=services().uow(),
+                    files=services().files,
+                    user_id=current_user_id(),
+                    script_id=script.id,
                 )
             except InvalidInput:
                 text.caption("not finalized")
@@ -123,4 +130,4 @@ def _voice_picker(column: Any, current: str, workspace_id: int) -> str:
 def _voices(user_id: int) -> list[VoiceOption]:
     """The account's voices: a vendor call, so asked once per user per five minutes rather
     than on every rerun of the page (errors are not cached)."""
-    return presets.voice_choices(media=services().media, user_id=user_id)
+    return voice_choices(providers=services().providers, user_id=user_id)

@@ -6,9 +6,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from core.models import ScriptContent, ScriptRequest
+from core.scripts.content import ScriptContent, ScriptRequest
 
 Progress = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class RevealedCredential:
+    """A stored key, decrypted for the call about to be made (core/accounts/credentials.py)."""
+
+    provider: str
+    secret: str
+    base_url: str
+    model: str
+
+    def __repr__(self) -> str:  # never print the secret by accident
+        return f"RevealedCredential(provider={self.provider!r}, secret='****')"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a job may spend at a vendor: `calls` requests an attempt (a model asked again
+    for a reply in the right shape), each allowed `timeout` seconds and `retries` more tries
+    by the SDK. The job's own timeout must be longer than all of it (`seconds`)."""
+
+    timeout: float
+    retries: int = 0
+    calls: int = 1
+
+    @property
+    def seconds(self) -> float:
+        return self.calls * self.timeout * (self.retries + 1)
 
 
 class ScriptWriter(Protocol):
@@ -24,12 +52,6 @@ class Translator(Protocol):
 
     def translate_narrations(self, narrations: list[str], language: str) -> list[str]:
         """Translate each narration into the language; same count, same order."""
-        ...
-
-
-class CredentialChecker(Protocol):
-    def check(self) -> str:
-        """Validate the credential against the provider; return a short success message."""
         ...
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput, ProviderError, ProviderUnavailable
-from core.languages import LANGUAGES, language_name
 from core.providers.base import SpeechAudio, VoiceOption, VoiceRequest, WordTiming
+from core.scripts.languages import LANGUAGES, language_name
 
 # Our language codes → eSpeak NG voice names (file names under espeak-ng-data/lang).
 ESPEAK_VOICES: dict[str, str] = {

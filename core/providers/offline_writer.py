@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from core.models import Scene, ScriptContent, ScriptRequest
+from core.scripts.content import Scene, ScriptContent, ScriptRequest
 
 WORDS_PER_SECOND = 2.5
 

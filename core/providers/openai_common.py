@@ -15,6 +15,7 @@ from core.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from core.providers.base import Budget
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ def api_message(exc: openai.APIError) -> str:
     return exc.message
 
 
-def make_client(config: LLMConfig, max_retries: int, timeout: float) -> openai.OpenAI:
+def make_client(config: LLMConfig, budget: Budget) -> openai.OpenAI:
+    """An SDK client whose every call takes at most the budget's timeout × tries."""
     key, url = config.api_key, config.base_url
-    return openai.OpenAI(api_key=key, base_url=url, max_retries=max_retries, timeout=timeout)
+    return openai.OpenAI(
+        api_key=key, base_url=url, max_retries=budget.retries, timeout=budget.timeout
+    )

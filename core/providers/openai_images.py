@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import io
 import math
 
@@ -18,7 +17,7 @@ import openai
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import ContentRejected, InvalidOutput
-from core.providers.base import GeneratedImage, ImageRequest
+from core.providers.base import Budget, GeneratedImage, ImageRequest
 from core.providers.openai_common import LLMConfig, api_message, make_client, vendor_errors
 
 # The API's standard sizes, picked by the aspect ratio of the requested (width, height):
@@ -34,6 +33,7 @@ STANDARD_SIZES = {"1024x1536": (1024, 1536), "1024x1024": (1024, 1024), "1536x10
 # Safety-system refusals: `moderation_blocked` from GPT image models, the other from older ones.
 _REJECTED_CODES = {"moderation_blocked", "content_policy_violation"}
 
+DEFAULT_BUDGET = Budget(timeout=120, retries=1)  # a job passes its kind's own
 NOT_AN_IMAGE = "The image model answered with data that is not an image; try again."
 NO_IMAGE = "The image model answered without an image; try again."
 
@@ -72,12 +72,10 @@ def fit_png(data: bytes, width: int, height: int) -> bytes:
 class OpenAIImages:
     name = "openai"
 
-    def __init__(
-        self, config: LLMConfig, *, model: str, max_retries: int = 2, timeout: float = 120
-    ) -> None:
-        # Error messages name the image model, not the chat model the config was made for.
-        self._config = dataclasses.replace(config, model=model)
-        self._client = make_client(self._config, max_retries, timeout)
+    def __init__(self, config: LLMConfig, *, budget: Budget = DEFAULT_BUDGET) -> None:
+        """`config.model` is the image model (error messages name it)."""
+        self._config = config
+        self._client = make_client(config, budget)
 
     def generate_image(self, request: ImageRequest) -> GeneratedImage:
         """Return one image for the request, at exactly the requested size."""

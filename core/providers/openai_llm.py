@@ -18,11 +18,15 @@ from core.errors import (
     ContentRejected,
     InvalidOutput,
 )
-from core.languages import LANGUAGES
-from core.models import ScriptContent, ScriptRequest
+from core.providers.base import Budget
 from core.providers.openai_common import LLMConfig, make_client, vendor_errors
+from core.scripts.content import ScriptContent, ScriptRequest
+from core.scripts.languages import LANGUAGES
 
 WORDS_PER_SECOND = 2.5
+# A job passes its kind's budget; these serve direct calls (the key's Test button).
+DEFAULT_BUDGET = Budget(timeout=60, retries=1, calls=2)
+CHECK_BUDGET = Budget(timeout=15, retries=1)
 SCRIPT_SHAPE_FAILED = (
     "The model returned a script in the wrong shape twice; try again or pick another model."
 )
@@ -47,9 +51,9 @@ def language_name(code: str) -> str:
 class _StructuredChat:
     """One SDK client plus the ask-validate-ask-again loop shared by both adapters."""
 
-    def __init__(self, config: LLMConfig, *, max_retries: int, timeout: float) -> None:
+    def __init__(self, config: LLMConfig, budget: Budget) -> None:
         self.config = config
-        self._client = make_client(config, max_retries, timeout)
+        self._client = make_client(config, budget)
 
     def ask(
         self,
@@ -90,8 +94,8 @@ class _StructuredChat:
 class OpenAIScriptWriter:
     name = "openai"
 
-    def __init__(self, config: LLMConfig, *, max_retries: int = 2, timeout: float = 60.0) -> None:
-        self._chat = _StructuredChat(config, max_retries=max_retries, timeout=timeout)
+    def __init__(self, config: LLMConfig, *, budget: Budget = DEFAULT_BUDGET) -> None:
+        self._chat = _StructuredChat(config, budget)
 
     def write_script(self, request: ScriptRequest) -> ScriptContent:
         """Return a validated structured script for the request."""
@@ -103,8 +107,8 @@ class OpenAIScriptWriter:
 class OpenAITranslator:
     name = "openai"
 
-    def __init__(self, config: LLMConfig, *, max_retries: int = 2, timeout: float = 60.0) -> None:
-        self._chat = _StructuredChat(config, max_retries=max_retries, timeout=timeout)
+    def __init__(self, config: LLMConfig, *, budget: Budget = DEFAULT_BUDGET) -> None:
+        self._chat = _StructuredChat(config, budget)
 
     def translate_narrations(self, narrations: list[str], language: str) -> list[str]:
         """Translate each narration into the language; same count, same order."""
@@ -119,10 +123,10 @@ class OpenAITranslator:
         return reply.narrations
 
 
-def check_openai_key(config: LLMConfig, *, max_retries: int = 1, timeout: float = 15.0) -> str:
+def check_openai_key(config: LLMConfig, *, budget: Budget = CHECK_BUDGET) -> str:
     """Validate the key by listing models; return a short message for the user."""
     not_found = f"{config.endpoint} has no /models endpoint; is the base URL right?"
-    with vendor_errors(config, not_found=not_found), make_client(config, max_retries, timeout) as c:
+    with vendor_errors(config, not_found=not_found), make_client(config, budget) as c:
         ids = [model.id for model in c.models.list()]
     message = f"Key works: {len(ids)} models available"
     if not ids:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
+
+from core.media.files import owner_is_gone, owner_tag
 
 _FOLDERS = ("segments", "transitions", "edges", "audio")
 
@@ -88,23 +89,3 @@ def _usage(path: Path) -> tuple[float, int]:
         return path.stat().st_mtime, sum(f.stat().st_size for f in files)
     except OSError:  # removed meanwhile
         return 0.0, 0
-
-
-def owner_tag() -> str:
-    """Scratch names say which host and process write them: `host~pid~…`."""
-    return f"{socket.gethostname()}~{os.getpid()}~"
-
-
-def owner_is_gone(name: str) -> bool:
-    """True for a scratch name written by a process of this host that no longer runs."""
-    host, _, rest = name.lstrip(".").partition("~")
-    pid = rest.split("~", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core.providers.base import WordTiming
 from core.render.fonts import caption_family, drawable, size_factor
-from core.render.models import CaptionStyle, ScreenInput
+from core.render.spec import CaptionStyle, ScreenInput
 
 CHARACTER_LANGUAGES = frozenset({"zh", "ja"})  # no spaces between words: lines by characters
 _ASS_LANGUAGE = {"zh": "zh-Hans"}  # the Language header selects the font's local glyph forms
@@ -69,31 +69,6 @@ def build_ass(
     return _header(style, family, width=width, height=height, language=language) + "".join(
         f"{event}\n" for event in events
     )
-
-
-def write_ass(
-    path: Path,
-    screen: ScreenInput,
-    style: CaptionStyle,
-    *,
-    width: int,
-    height: int,
-    language: str,
-    offset: float = 0.0,
-    duration: float,
-) -> Path:
-    """Write `build_ass(...)` to the path (UTF-8) and return the path."""
-    document = build_ass(
-        screen,
-        style,
-        width=width,
-        height=height,
-        language=language,
-        offset=offset,
-        duration=duration,
-    )
-    path.write_text(document, encoding="utf-8", newline="\n")
-    return path
 
 
 def ass_filter(path: Path, fonts: Path) -> str:

@@ -23,8 +23,8 @@ from contextlib import ExitStack
 from functools import cached_property
 from pathlib import Path
 
-from core.errors import InvalidInput, ProviderUnavailable
-from core.probe import audio_duration
+from core.errors import InvalidInput, RenderFailed
+from core.media.probe import audio_duration
 from core.render.audio import (
     encode_args,
     group_args,
@@ -46,17 +46,11 @@ from core.render.join import (
     thumbnail_path,
     write_listing,
 )
-from core.render.models import (
-    ExportSettings,
-    RenderInput,
-    RenderProgress,
-    RenderResult,
-    ScreenInput,
-)
 from core.render.plan import SegmentPlan, Timeline, audio_key, build_timeline, file_hash
 from core.render.runner import FFmpegFailed, FFmpegRunner
 from core.render.schedule import Report, Schedule, Step
 from core.render.segments import X264_PRESETS, Source, piece_frames, screen_args
+from core.render.spec import ExportSettings, RenderInput, RenderProgress, RenderResult, ScreenInput
 from core.render.stills import Stills
 
 CaptionBuilder = Callable[[ScreenInput, float], str]
@@ -190,10 +184,10 @@ class _Render:
                 try:
                     self.runner.run(args, seconds=frames / self.timeline.fps, on_progress=report)
                 except FFmpegFailed as exc:
-                    raise ProviderUnavailable(f"Rendering {segment.label} failed: {exc}") from exc
+                    raise RenderFailed(f"Rendering {segment.label} failed: {exc}") from exc
             for file in written:
                 if not file.is_file():
-                    raise ProviderUnavailable(f"Rendering {segment.label} stopped early.")
+                    raise RenderFailed(f"Rendering {segment.label} stopped early.")
             for file, (_, target) in zip(written, wanted, strict=True):
                 os.replace(file, target)  # same filesystem: each piece appears whole
 
@@ -233,7 +227,7 @@ class _Render:
             self.runner.run(args, seconds=seconds, on_progress=lambda f: report(0.5 + f / 2))
         except FFmpegFailed as exc:
             _find_bad_voice(timeline)
-            raise ProviderUnavailable(f"Mixing the sound failed: {exc}") from exc
+            raise RenderFailed(f"Mixing the sound failed: {exc}") from exc
         finally:
             for part in narration:
                 part.unlink(missing_ok=True)
@@ -253,7 +247,7 @@ class _Render:
             thumbnail = thumbnail_args(self.partial_video, self.partial_thumb, duration=duration)
             self.runner.run(thumbnail, seconds=0)
         except FFmpegFailed as exc:
-            raise ProviderUnavailable(f"Joining the video failed: {exc}") from exc
+            raise RenderFailed(f"Joining the video failed: {exc}") from exc
 
     def clean_up(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)

@@ -97,11 +97,6 @@ def family_for(language: str) -> FontFamily:
     return _BY_LANGUAGE.get(language, NOTO_SANS)
 
 
-def font_family(language: str) -> str:
-    """The family libass should ask for to write this language."""
-    return family_for(language).family
-
-
 def caption_family(preferred: str, text: str, language: str) -> str:
     """The user's family for Latin, Cyrillic and Greek text when we ship it and it has every
     glyph of the text; the script's own family otherwise."""
@@ -122,11 +117,6 @@ def size_factor(family: str) -> float:
     """
     by_name = {candidate.family: candidate for candidate in FAMILIES}
     return _line_height(by_name.get(family, NOTO_SANS)) / _line_height(NOTO_SANS)
-
-
-def missing_glyphs(text: str, language: str) -> list[str]:
-    """Characters of the text (once each, in order) that the language's font cannot draw."""
-    return _missing(text, family_for(language))
 
 
 def drawable(char: str) -> bool:

@@ -13,7 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.render.cache import PieceCache, owner_is_gone, owner_tag
+from core.media.files import owner_is_gone, owner_tag
+from core.render.cache import PieceCache
 from core.render.plan import Timeline, edge_key, transition_key
 
 

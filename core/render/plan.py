@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InvalidInput
-from core.render.models import ExportSettings, RenderInput, ScreenInput
+from core.render.spec import ExportSettings, RenderInput, ScreenInput
 
 # Bump when the way pieces are made changes, so that old cache entries are not reused.
 RECIPE = "ffmpeg-pieces-2"

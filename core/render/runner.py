@@ -17,8 +17,8 @@ import tempfile
 import threading
 from collections.abc import Callable
 
-from core.errors import ProviderUnavailable
-from core.probe import ffmpeg_exe
+from core.errors import RenderFailed
+from core.media.probe import ffmpeg_exe
 
 
 class FFmpegFailed(Exception):
@@ -88,9 +88,7 @@ class FFmpegRunner:
         if self._cancelled:
             raise Cancelled
         if timed_out.is_set():
-            raise ProviderUnavailable(
-                f"Rendering took longer than {timeout:.0f} s and was stopped."
-            )
+            raise RenderFailed(f"Rendering took longer than {timeout:.0f} s and was stopped.")
         if code != 0:
             raise FFmpegFailed(_tail(output))
         return output

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from core.render.models import RenderProgress
 from core.render.runner import FFmpegRunner
+from core.render.spec import RenderProgress
 
 Report = Callable[[float], None]
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput
-from core.probe import MAX_PIXELS
-from core.render.models import ExportSettings
+from core.media.probe import MAX_PIXELS
 from core.render.plan import XFADE, SegmentPlan, Timeline
+from core.render.spec import ExportSettings
 
 # Which of its segment's frames a piece shows; a transition starts with the head.
 _RANGES = {"lead": "head", "transition": "head", "body": "body", "whole": "whole", "trail": "tail"}

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.render.models import ExportSettings
 from core.render.plan import SegmentPlan
 from core.render.segments import prepare_image
+from core.render.spec import ExportSettings
 
 
 class Stills:

@@ -14,15 +14,27 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url") or ""
     engine = make_engine(url)
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=url.startswith("sqlite"),
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    sqlite = url.startswith("sqlite")
+    try:
+        with engine.connect() as connection:
+            if sqlite:
+                # Batch mode rebuilds a table (copy, drop, rename). With foreign keys on,
+                # dropping it would first run its ON DELETE actions: every screen would lose
+                # its image. The pragma only takes effect outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()  # end the transaction the statement began
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+    finally:  # also when a migration refuses (MigrationBlocked): no pooled connection left
+        engine.dispose()
 
 
 run_migrations_online()

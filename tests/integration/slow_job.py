@@ -9,15 +9,17 @@ creates `release` in that folder, then finishes within a second.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from core.tasks import ProgressFn
-from core.uow import UnitOfWork
-from db.models import JobRecord
-from jobs.runtime import run, worker_services
+from rq import get_current_job
+
+from core.tasks.kinds import Task, kind_of
+from core.tasks.runner import run_task
+from jobs.run import worker_services
 
 CHUNK = b"x" * 1024
 END = b"END"
@@ -30,11 +32,18 @@ def output_dir(media_root: Path, record_id: int) -> Path:
 
 
 def slow_write(record_id: int) -> None:
-    run(record_id, _body)
+    """Like jobs.run.run_job, for a script.generate record whose body is this slow one."""
+    job = get_current_job()
+    services = worker_services()
+    services.engine.dispose(close=False)
+    kind = dataclasses.replace(kind_of("script.generate"), body=_body, paid=False)
+    retries = (job.retries_left or 0) if job is not None else 0
+    run_task(services=services, kind=kind, record_id=record_id, attempts_left=retries)
 
 
-def _body(uow: UnitOfWork, record: JobRecord, progress: ProgressFn) -> str:
-    folder = output_dir(worker_services().settings.media_root, record.id)
+def _body(task: Task) -> str:
+    progress = task.progress
+    folder = output_dir(task.services.settings.media_root, task.record.id)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".part-*"):
         stale.unlink()

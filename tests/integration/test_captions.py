@@ -20,18 +20,11 @@ import numpy as np
 import pytest
 from fontTools.ttLib import TTFont
 
-from core.languages import LANGUAGES
 from core.providers.base import WordTiming
-from core.render.captions import CHARACTER_LANGUAGES, ass_filter, build_ass, write_ass
-from core.render.fonts import (
-    FAMILIES,
-    families_for,
-    font_family,
-    font_files,
-    fonts_dir,
-    missing_glyphs,
-)
-from core.render.models import CaptionStyle, ScreenInput
+from core.render.captions import CHARACTER_LANGUAGES, ass_filter, build_ass
+from core.render.fonts import FAMILIES, families_for, family_for, font_files, fonts_dir
+from core.render.spec import CaptionStyle, ScreenInput
+from core.scripts.languages import LANGUAGES
 
 W, H = 1080, 1920
 BACKGROUND = (0x33, 0x66, 0x99)
@@ -85,6 +78,18 @@ def fc_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "</fontconfig>"
     )
     return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+def missing_glyphs(text: str, language: str) -> list[str]:
+    """Characters of the text (once each) that the language's caption font cannot draw."""
+    with TTFont(str(family_for(language).paths()[0]), lazy=True) as font:
+        cmap = font.getBestCmap()
+    found: list[str] = []
+    for char in text:
+        drawn = char.isspace() or not char.isprintable() or ord(char) in cmap
+        if not drawn and char not in found:
+            found.append(char)
+    return found
 
 
 def screen_of(words: list[tuple[str, float, float]], seconds: float = 3.2) -> ScreenInput:
@@ -181,9 +186,9 @@ def test_fonts_folder_holds_our_files_and_names_match_them(tmp_path: Path, fonts
     for family in FAMILIES:
         with TTFont(str(family.paths()[0]), lazy=True) as font:
             assert font["name"].getDebugName(1) == family.family  # the name libass matches
-    assert font_family("ja") == font_family("zh") == "Noto Sans CJK TC Regular"
-    assert font_family("ur") == "Noto Sans Arabic"
-    assert font_family("sw") == "Noto Sans"
+    assert family_for("ja").family == family_for("zh").family == "Noto Sans CJK TC Regular"
+    assert family_for("ur").family == "Noto Sans Arabic"
+    assert family_for("sw").family == "Noto Sans"
 
 
 def test_caption_shows_at_word_time_and_only_in_its_band(
@@ -251,7 +256,7 @@ def test_every_language_draws_with_its_own_font(
     text = SAMPLES[language]
     assert missing_glyphs(text, language) == []
     ass = build_ass(spread(text), CaptionStyle(), width=W, height=H, language=language, duration=2)
-    assert f"Style: Caption,{font_family(language)}," in ass
+    assert f"Style: Caption,{family_for(language).family}," in ass
     # the folder a render gives libass: only the families its captions need
     needed = fonts_dir(fonts.parent, families_for([ass]))
     assert len(list(needed.iterdir())) < len(list(fonts.iterdir()))
@@ -273,7 +278,7 @@ def test_tofu_check_fails_without_the_script_font(
     ours = build_ass(spread(text), style, width=W, height=H, language=language, duration=2)
     good, _ = frame(tmp_path, fc_env, 0.3, ours, fonts)
     tofu, log = frame(
-        tmp_path, fc_env, 0.3, ours.replace(font_family(language), "Noto Sans"), latin_only
+        tmp_path, fc_env, 0.3, ours.replace(family_for(language).family, "Noto Sans"), latin_only
     )
     assert missing_glyphs(text, "en")  # Noto Sans alone cannot write it...
     assert "failed to find any fallback" in log  # ...libass says so...
@@ -333,18 +338,6 @@ def test_times_follow_the_word_timings(tmp_path: Path) -> None:
     )
     grouped = [(seconds(s), seconds(e), text) for s, e, text in dialogues(shifted)]
     assert grouped == [(10.12, 11.4, "one two three"), (11.45, 13.5, "four five six")]
-    path = write_ass(
-        tmp_path / "c.ass",
-        screen_of(words),
-        plain,
-        width=W,
-        height=H,
-        language="en",
-        duration=3.5,
-    )
-    assert path.read_text(encoding="utf-8") == build_ass(
-        screen_of(words), plain, width=W, height=H, language="en", duration=3.5
-    )
 
 
 def test_without_timings_words_spread_over_the_audio() -> None:
@@ -387,14 +380,10 @@ def test_filter_escaping_survives_awkward_paths(
     awkward = tmp_path / "it's a [test]; with, commas: and \\ backslash"
     awkward.mkdir()
     shutil.copytree(fonts, awkward / "fonts, too", symlinks=True)
-    ass = write_ass(
-        awkward / "caption's: file.ass",
-        screen_of(WORDS),
-        CaptionStyle(),
-        width=W,
-        height=H,
-        language="en",
-        duration=3.2,
+    ass = awkward / "caption's: file.ass"
+    ass.write_text(
+        build_ass(screen_of(WORDS), CaptionStyle(), width=W, height=H, language="en", duration=3.2),
+        encoding="utf-8",
     )
     chain = "setpts=PTS+0.5/TB," + ass_filter(ass, awkward / "fonts, too")
     image, log = grab(chain, fc_env)

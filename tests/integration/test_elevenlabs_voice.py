@@ -17,9 +17,10 @@ from core.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from core.providers.base import SpeechAudio, VoiceOption, VoiceRequest
-from core.providers.elevenlabs_check import check_elevenlabs_key
+from core.providers.base import RevealedCredential, SpeechAudio, VoiceOption, VoiceRequest
 from core.providers.elevenlabs_voice import DEFAULT_VOICE, ElevenLabsVoice
+from core.providers.registry import VENDORS
+from core.settings import Settings
 from tests.standins.elevenlabs_fixtures import elevenlabs_standin_fixture  # noqa: F401
 from tests.standins.elevenlabs_server import ElevenLabsStandin, speech_with_timestamps
 
@@ -241,8 +242,15 @@ def test_list_voices_with_a_wrong_key_is_bad_credentials(
     assert elevenlabs_standin.request_count == 1
 
 
+def check_elevenlabs_key(base_url: str) -> str:
+    """The key's Test button, as the vendor table defines it."""
+    key = RevealedCredential(provider="elevenlabs", secret=KEY, base_url="", model="")
+    settings = Settings(elevenlabs_base_url=base_url, _env_file=None)  # type: ignore[call-arg]
+    return VENDORS["elevenlabs"].check(key, settings)
+
+
 def test_key_check_accepts_a_working_key(elevenlabs_standin: ElevenLabsStandin) -> None:
-    message = check_elevenlabs_key(KEY, elevenlabs_standin.base_url)
+    message = check_elevenlabs_key(elevenlabs_standin.base_url)
 
     assert message.startswith("Key works")
     [request] = elevenlabs_standin.requests
@@ -254,6 +262,6 @@ def test_key_check_rejects_a_wrong_key(elevenlabs_standin: ElevenLabsStandin) ->
     elevenlabs_standin.accepted_keys = {"xi-the-real-key"}
 
     with pytest.raises(BadCredentials, match="invalid key"):
-        check_elevenlabs_key(KEY, elevenlabs_standin.base_url)
+        check_elevenlabs_key(elevenlabs_standin.base_url)
 
     assert elevenlabs_standin.request_count == 1

@@ -17,7 +17,7 @@ from core.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from core.providers.base import GeneratedImage, ImageGenerator, ImageRequest
+from core.providers.base import Budget, GeneratedImage, ImageGenerator, ImageRequest
 from core.providers.offline_images import OfflineImages, key_words
 from core.providers.openai_common import LLMConfig
 from core.providers.openai_images import OpenAIImages
@@ -33,8 +33,8 @@ REQUEST = ImageRequest(
 
 
 def openai_for(standin: OpenAIStandin) -> OpenAIImages:
-    config = LLMConfig(api_key=KEY, model="gpt-4o-mini", base_url=standin.base_url)
-    return OpenAIImages(config, model=IMAGE_MODEL, max_retries=1, timeout=5)
+    config = LLMConfig(api_key=KEY, model=IMAGE_MODEL, base_url=standin.base_url)
+    return OpenAIImages(config, budget=Budget(timeout=5, retries=1))
 
 
 def opened(image: GeneratedImage) -> Image.Image:

@@ -1,8 +1,10 @@
-"""`studio.py _serve` brings the whole app up and takes all of it down on SIGTERM."""
+"""`studio.py _serve` brings the whole app up and takes all of it down on SIGTERM, and
+listens on this machine only unless STUDIO_HOST says otherwise."""
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import signal
 import socket
@@ -27,9 +29,42 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def is_listening(port: int) -> bool:
+def is_listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        sock.settimeout(2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def non_loopback_ipv4() -> str | None:
+    """An IPv4 address of this machine other than loopback (from `ip -4 -o addr`)."""
+    lines = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "up"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    for line in lines:  # "2: eth0    inet 192.0.2.2/24 brd ... scope global eth0 ..."
+        address = ipaddress.ip_interface(line.split()[3]).ip
+        if not address.is_loopback:
+            return str(address)
+    return None
+
+
+@pytest.fixture
+def other_address() -> Iterator[str]:
+    """A non-loopback address of this machine; made on a dummy interface if it has none."""
+    address = non_loopback_ipv4()
+    if address is not None:
+        yield address
+        return
+    if os.geteuid() != 0:
+        pytest.fail("this machine has no non-loopback IPv4 address, and only root can add one")
+    script = (
+        "ip link add studio-test0 type dummy && ip addr add 10.253.0.1/32 dev studio-test0 "
+        "&& ip link set studio-test0 up"
+    )
+    subprocess.run(["sh", "-c", script], check=True)
+    try:
+        yield "10.253.0.1"
+    finally:
+        subprocess.run(["ip", "link", "delete", "studio-test0"], check=True)
 
 
 def health(port: int) -> bytes:
@@ -74,7 +109,10 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path
 
 
 @pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, int, int, Path]]:
+def launcher(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[subprocess.Popen[bytes], int, int, int, Path]]:
+    """`studio.py _serve` with its own ports and data (plus any settings given as param)."""
     web_port, redis_port, dashboard_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {
@@ -83,6 +121,7 @@ def launcher(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, int
         "STUDIO_REDIS_PORT": str(redis_port),
         "STUDIO_DASHBOARD_PORT": str(dashboard_port),
     }
+    env |= getattr(request, "param", {})
     log = tmp_path / "launcher.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -177,3 +216,41 @@ def test_serve_stops_everything_and_fails_when_a_child_dies(
     assert not is_listening(redis_port), "Valkey outlived the launcher"
     assert not is_listening(web_port), "Streamlit outlived the launcher"
     assert not is_listening(dashboard_port), "rq-dashboard outlived the launcher"
+
+
+def listening_ports(
+    launcher: tuple[subprocess.Popen[bytes], int, int, int, Path],
+) -> dict[str, int]:
+    """Wait until the app, Valkey, the worker and rq-dashboard are up; their ports by name."""
+    _proc, web_port, redis_port, dashboard_port, log = launcher
+    wait_until_up(web_port, redis_port, log)
+    wait_for(lambda: dashboard_status(dashboard_port, None) != 0, 20, "no rq-dashboard", log)
+    return {"app": web_port, "rq-dashboard": dashboard_port, "valkey": redis_port}
+
+
+def reachable_ports(host: str, ports: dict[str, int]) -> set[str]:
+    return {name for name, port in ports.items() if is_listening(port, host)}
+
+
+@pytest.mark.timeout(120)
+def test_serve_listens_on_this_machine_only(
+    launcher: tuple[subprocess.Popen[bytes], int, int, int, Path], other_address: str
+) -> None:
+    ports = listening_ports(launcher)
+
+    assert health(ports["app"]) == b"ok"
+    assert reachable_ports("127.0.0.1", ports) == set(ports)
+    assert reachable_ports(other_address, ports) == set(), f"reachable on {other_address}"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("launcher", [{"STUDIO_HOST": "0.0.0.0"}], indirect=True)
+def test_studio_host_opens_the_app_to_other_addresses_but_not_the_dashboard(
+    launcher: tuple[subprocess.Popen[bytes], int, int, int, Path], other_address: str
+) -> None:
+    ports = listening_ports(launcher)
+
+    assert reachable_ports(other_address, ports) == {"app"}  # STUDIO_DASHBOARD_HOST is its own
+    url = f"http://{other_address}:{ports['app']}/_stcore/health"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        assert r.read() == b"ok"

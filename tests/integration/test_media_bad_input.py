@@ -7,25 +7,31 @@ stored assets, the files under the media root, the script's versions and the job
 from __future__ import annotations
 
 import io
-import math
 import random
-import struct
-import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
-from core import batch, generation, ideas, media, screens, scripts, tasks
+from core.accounts.users import UserView
 from core.bootstrap import Services
 from core.errors import InvalidInput, NotFound
-from core.models import UserView
+from core.media.batch import media_progress, request_batch
+from core.media.generate import request_image, request_voice
+from core.media.screen import update_screen
+from core.media.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, upload_audio, upload_image
+from core.scripts.finalize import finalize_script
+from core.scripts.script import create_script, delete_script, get_script
+from core.scripts.versions import get_version, list_versions, save_version
+from core.scripts.writing import request_generation
+from core.tasks.records import get_job, list_jobs
+from core.workspaces.ideas import create_idea, execute_idea
 from db.models import Asset, JobRecord, Screen
 from tests.fakes import FakeQueue
+from tests.helpers import png_upload, tone_wav
 
 GB = 1024**3
 
@@ -39,14 +45,14 @@ class Script:
 def make_script(services: Services, queue: FakeQueue, user: UserView, title: str) -> Script:
     """A finalized offline script with three screens."""
     uow = services.uow
-    idea = ideas.create_idea(uow=uow(), user_id=user.id, title=title)
-    ws = ideas.execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
-    script = scripts.create_script(
+    idea = create_idea(uow=uow(), user_id=user.id, title=title)
+    ws = execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
+    script = create_script(
         uow=uow(), user_id=user.id, workspace_id=ws.id, topic=title, scene_count=3
     )
-    generation.request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
+    request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
     queue.run_all(services)
-    made = screens.finalize_script(uow=uow(), user_id=user.id, script_id=script.id)
+    made = finalize_script(uow=uow(), files=services.files, user_id=user.id, script_id=script.id)
     return Script(id=script.id, screen_ids=[s.id for s in made])
 
 
@@ -82,7 +88,7 @@ def state(services: Services, user: UserView, script_id: int) -> tuple[Any, ...]
         assets,
         jobs,
         sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
-        [v.number for v in scripts.list_versions(uow=uow(), user_id=user.id, script_id=script_id)],
+        [v.number for v in list_versions(uow=uow(), user_id=user.id, script_id=script_id)],
     )
 
 
@@ -119,26 +125,6 @@ class HugeUpload(io.RawIOBase):
         return b"\0" * chunk
 
 
-def png_upload(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 200)).save(out, format="PNG")
-    return out.getvalue()
-
-
-def tone_wav(seconds: float = 1.0, rate: int = 44_100, hz: float = 440.0) -> bytes:
-    frames = b"".join(
-        struct.pack("<h", round(12_000 * math.sin(2 * math.pi * hz * i / rate)))
-        for i in range(round(seconds * rate))
-    )
-    out = io.BytesIO()
-    with wave.open(out, "wb") as track:
-        track.setnchannels(1)
-        track.setsampwidth(2)
-        track.setframerate(rate)
-        track.writeframes(frames)
-    return out.getvalue()
-
-
 # --- uploads -------------------------------------------------------------------------------
 
 
@@ -146,7 +132,7 @@ def test_text_file_named_png_is_refused(
     services: Services, alice: UserView, script: Script
 ) -> None:
     with refused(services, alice, script.id, InvalidInput, ["not a readable image"]):
-        media.upload_image(
+        upload_image(
             uow=services.uow(),
             files=services.files,
             user_id=alice.id,
@@ -157,7 +143,7 @@ def test_text_file_named_png_is_refused(
 
 @pytest.mark.parametrize(
     ("upload", "limit"),
-    [(media.upload_image, media.MAX_IMAGE_BYTES), (media.upload_audio, media.MAX_AUDIO_BYTES)],
+    [(upload_image, MAX_IMAGE_BYTES), (upload_audio, MAX_AUDIO_BYTES)],
     ids=["image", "audio"],
 )
 def test_one_gigabyte_upload_is_refused_without_reading_it_all(
@@ -169,6 +155,7 @@ def test_one_gigabyte_upload_is_refused_without_reading_it_all(
 ) -> None:
     stream = HugeUpload(GB)
     words = ["too large", f"at most {limit // (1024 * 1024)} MB"]
+    extra = {"settings": services.settings} if upload is upload_audio else {}
     with refused(services, alice, script.id, InvalidInput, words):
         upload(
             uow=services.uow(),
@@ -176,6 +163,7 @@ def test_one_gigabyte_upload_is_refused_without_reading_it_all(
             user_id=alice.id,
             screen_id=script.screen_ids[0],
             stream=stream,
+            **extra,
         )
     assert stream.served <= limit + 1
 
@@ -185,7 +173,8 @@ def test_random_bytes_named_mp3_are_refused(
 ) -> None:
     noise = random.Random(7).randbytes(200_000)
     with refused(services, alice, script.id, InvalidInput, ["MP3, WAV or M4A"]):
-        media.upload_audio(
+        upload_audio(
+            settings=services.settings,
             uow=services.uow(),
             files=services.files,
             user_id=alice.id,
@@ -198,16 +187,18 @@ def test_a_real_wav_upload_becomes_the_voice_with_its_duration(
     services: Services, alice: UserView, script: Script
 ) -> None:
     data = tone_wav(1.0)
-    view = media.upload_audio(
+    view = upload_audio(
+        settings=services.settings,
         uow=services.uow(),
         files=services.files,
         user_id=alice.id,
         screen_id=script.screen_ids[1],
         stream=io.BytesIO(data),
     )
-    assert view.audio_asset_id is not None
+    row = screen_row(services, script.screen_ids[1])
+    assert view.audio is not None and row.audio_asset_id is not None
     with services.uow() as uow:
-        asset = uow.session.get(Asset, view.audio_asset_id)
+        asset = uow.session.get(Asset, row.audio_asset_id)
         assert asset is not None
         assert (asset.kind, asset.mime, asset.size, asset.provider) == (
             "audio",
@@ -217,12 +208,7 @@ def test_a_real_wav_upload_becomes_the_voice_with_its_duration(
         )
         assert asset.duration is not None and abs(asset.duration - 1.0) < 0.05
         duration = asset.duration
-    row = screen_row(services, script.screen_ids[1])
-    assert (row.audio_asset_id, row.duration, row.word_timings) == (
-        view.audio_asset_id,
-        duration,
-        None,
-    )
+    assert (row.duration, row.word_timings, view.duration) == (duration, None, duration)
     stored = [p for p in services.files.root.rglob("*.wav")]
     assert [p.read_bytes() for p in stored] == [data]
 
@@ -231,16 +217,17 @@ def test_a_real_png_upload_becomes_the_image_with_its_size(
     services: Services, alice: UserView, script: Script
 ) -> None:
     data = png_upload(640, 360)
-    view = media.upload_image(
+    view = upload_image(
         uow=services.uow(),
         files=services.files,
         user_id=alice.id,
         screen_id=script.screen_ids[2],
         stream=io.BytesIO(data),
     )
-    assert view.image_asset_id is not None and view.audio_asset_id is None
+    row = screen_row(services, script.screen_ids[2])
+    assert view.image is not None and view.audio is None and row.image_asset_id is not None
     with services.uow() as uow:
-        asset = uow.session.get(Asset, view.image_asset_id)
+        asset = uow.session.get(Asset, row.image_asset_id)
         assert asset is not None
         assert (asset.kind, asset.mime, asset.width, asset.height, asset.size) == (
             "image",
@@ -249,7 +236,7 @@ def test_a_real_png_upload_becomes_the_image_with_its_size(
             360,
             len(data),
         )
-    assert screen_row(services, script.screen_ids[2]).image_asset_id == view.image_asset_id
+    assert view.image.read_bytes() == data
     stored = [p for p in services.files.root.rglob("*.png")]
     assert [p.read_bytes() for p in stored] == [data]
 
@@ -263,8 +250,9 @@ def test_empty_narration_is_refused_and_nothing_changes(
 ) -> None:
     row = screen_row(services, script.screen_ids[0])
     with refused(services, alice, script.id, InvalidInput, ["Narration", "must not be empty"]):
-        media.update_screen(
+        update_screen(
             uow=services.uow(),
+            files=services.files,
             user_id=alice.id,
             screen_id=row.id,
             narration=narration,
@@ -277,15 +265,16 @@ def test_new_narration_lets_the_voice_go_keeps_the_image_and_adds_a_version(
     services: Services, fake_queue: FakeQueue, alice: UserView, script: Script
 ) -> None:
     screen_id = script.screen_ids[0]
-    for request in (media.request_image, media.request_voice):
+    for request in (request_image, request_voice):
         request(uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=screen_id)
     fake_queue.run_all(services)
     before = screen_row(services, screen_id)
     assert before.image_asset_id is not None and before.audio_asset_id is not None
-    versions = scripts.list_versions(uow=services.uow(), user_id=alice.id, script_id=script.id)
+    versions = list_versions(uow=services.uow(), user_id=alice.id, script_id=script.id)
 
-    media.update_screen(
+    update_screen(
         uow=services.uow(),
+        files=services.files,
         user_id=alice.id,
         screen_id=screen_id,
         narration="Octopuses taste with their arms.",
@@ -296,14 +285,16 @@ def test_new_narration_lets_the_voice_go_keeps_the_image_and_adds_a_version(
     assert after.narration == "Octopuses taste with their arms."
     assert (after.audio_asset_id, after.word_timings, after.duration) == (None, None, None)
     assert after.image_asset_id == before.image_asset_id
-    now = scripts.list_versions(uow=services.uow(), user_id=alice.id, script_id=script.id)
+    now = list_versions(uow=services.uow(), user_id=alice.id, script_id=script.id)
     assert len(now) == len(versions) + 1
     assert now[0].content.scenes[0].narration == "Octopuses taste with their arms."
     assert now[0].content.scenes[1:] == versions[0].content.scenes[1:]
     # The script stays finalized at the new version: batch generate keeps working.
-    progress = batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=script.id)
+    progress = media_progress(
+        uow=services.uow(), files=services.files, user_id=alice.id, script_id=script.id
+    )
     assert (progress.screens[0].image, progress.screens[0].voice) == ("done", "missing")
-    assert scripts.get_script(
+    assert get_script(
         uow=services.uow(), user_id=alice.id, script_id=script.id
     ).finalized_version == (now[0].number)
 
@@ -311,20 +302,24 @@ def test_new_narration_lets_the_voice_go_keeps_the_image_and_adds_a_version(
 def test_media_progress_of_a_draft_says_to_finalize_first(
     services: Services, fake_queue: FakeQueue, alice: UserView
 ) -> None:
-    idea = ideas.create_idea(uow=services.uow(), user_id=alice.id, title="Draft")
-    ws = ideas.execute_idea(uow=services.uow(), user_id=alice.id, idea_id=idea.id)
-    draft = scripts.create_script(
+    idea = create_idea(uow=services.uow(), user_id=alice.id, title="Draft")
+    ws = execute_idea(uow=services.uow(), user_id=alice.id, idea_id=idea.id)
+    draft = create_script(
         uow=services.uow(), user_id=alice.id, workspace_id=ws.id, topic="draft", scene_count=2
     )
-    generation.request_generation(
-        uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=draft.id
-    )
+    request_generation(uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=draft.id)
     fake_queue.run_all(services)
     with pytest.raises(InvalidInput, match="Finalize the script first"):
-        batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=draft.id)
+        media_progress(
+            uow=services.uow(), files=services.files, user_id=alice.id, script_id=draft.id
+        )
     with refused(services, alice, draft.id, InvalidInput, ["Finalize the script first"]):
-        batch.request_batch(
-            uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=draft.id
+        request_batch(
+            uow=services.uow(),
+            files=services.files,
+            queue=fake_queue,
+            user_id=alice.id,
+            script_id=draft.id,
         )
     assert fake_queue.queued == []
 
@@ -332,9 +327,7 @@ def test_media_progress_of_a_draft_says_to_finalize_first(
 # --- jobs ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "request_media", [media.request_image, media.request_voice], ids=["image", "voice"]
-)
+@pytest.mark.parametrize("request_media", [request_image, request_voice], ids=["image", "voice"])
 def test_a_job_for_another_users_screen_is_not_found_and_not_recorded(
     services: Services,
     fake_queue: FakeQueue,
@@ -348,14 +341,14 @@ def test_a_job_for_another_users_screen_is_not_found_and_not_recorded(
             uow=services.uow(), queue=fake_queue, user_id=bob.id, screen_id=script.screen_ids[0]
         )
     assert fake_queue.queued == []
-    assert tasks.list_jobs(uow=services.uow(), user_id=bob.id) == []
+    assert list_jobs(uow=services.uow(), user_id=bob.id) == []
 
 
 def test_an_upload_to_another_users_screen_is_not_found_and_not_stored(
     services: Services, alice: UserView, bob: UserView, script: Script
 ) -> None:
     with refused(services, alice, script.id, NotFound, ["was not found"]):
-        media.upload_image(
+        upload_image(
             uow=services.uow(),
             files=services.files,
             user_id=bob.id,
@@ -365,21 +358,27 @@ def test_an_upload_to_another_users_screen_is_not_found_and_not_stored(
 
 
 def _refinalize_with_a_new_first_narration(services: Services, user: UserView, sid: int) -> None:
-    current = scripts.get_version(uow=services.uow(), user_id=user.id, script_id=sid)
+    current = get_version(uow=services.uow(), user_id=user.id, script_id=sid)
     content = current.content.model_copy(deep=True)
     content.scenes[0].narration = "A brand new opening line."
-    scripts.save_version(
+    save_version(
         uow=services.uow(),
         user_id=user.id,
         script_id=sid,
         content=content,
         base_version=current.number,
     )
-    screens.finalize_script(uow=services.uow(), user_id=user.id, script_id=sid)
+    finalize_script(uow=services.uow(), files=services.files, user_id=user.id, script_id=sid)
 
 
 def _delete(services: Services, user: UserView, sid: int) -> None:
-    scripts.delete_script(uow=services.uow(), user_id=user.id, script_id=sid)
+    delete_script(
+        uow=services.uow(),
+        files=services.files,
+        queue=services.queue,
+        user_id=user.id,
+        script_id=sid,
+    )
 
 
 @pytest.mark.parametrize(
@@ -396,25 +395,24 @@ def test_a_job_whose_screen_was_deleted_fails_and_the_others_still_run(
 ) -> None:
     other = make_script(services, fake_queue, alice, "Coral reefs")
     uow = services.uow
-    orphan = media.request_image(
+    orphan = request_image(
         uow=uow(), queue=fake_queue, user_id=alice.id, screen_id=script.screen_ids[0]
     )
     fine = [
-        media.request_image(
-            uow=uow(), queue=fake_queue, user_id=alice.id, screen_id=other.screen_ids[0]
-        ),
-        media.request_voice(
-            uow=uow(), queue=fake_queue, user_id=alice.id, screen_id=other.screen_ids[0]
-        ),
+        request_image(uow=uow(), queue=fake_queue, user_id=alice.id, screen_id=other.screen_ids[0]),
+        request_voice(uow=uow(), queue=fake_queue, user_id=alice.id, screen_id=other.screen_ids[0]),
     ]
     remove(services, alice, script.id)
 
     fake_queue.run_all(services)  # the worker must not crash on the orphan
 
-    failed = tasks.get_job(uow=uow(), user_id=alice.id, job_id=orphan.id)
-    assert failed.status == "failed" and "deleted" in failed.error
+    ended = get_job(uow=uow(), user_id=alice.id, job_id=orphan.id)
+    if remove is _delete:  # deleting the script canceled its queued job first
+        assert ended.status == "canceled"
+    else:  # the job ran, and found its screen gone
+        assert ended.status == "failed" and "deleted" in ended.error
     for job in fine:
-        assert tasks.get_job(uow=uow(), user_id=alice.id, job_id=job.id).status == "succeeded"
+        assert get_job(uow=uow(), user_id=alice.id, job_id=job.id).status == "succeeded"
     done = screen_row(services, other.screen_ids[0])
     assert done.image_asset_id is not None and done.audio_asset_id is not None
 
@@ -422,13 +420,13 @@ def test_a_job_whose_screen_was_deleted_fails_and_the_others_still_run(
 def test_refinalizing_keeps_the_jobs_of_unchanged_screens(
     services: Services, fake_queue: FakeQueue, alice: UserView, script: Script
 ) -> None:
-    job = media.request_image(
+    job = request_image(
         uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=script.screen_ids[1]
     )
     _refinalize_with_a_new_first_narration(services, alice, script.id)  # scene 2 is unchanged
     fake_queue.run_all(services)
-    assert tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id).status == (
-        "succeeded"
+    assert get_job(uow=services.uow(), user_id=alice.id, job_id=job.id).status == ("succeeded")
+    progress = media_progress(
+        uow=services.uow(), files=services.files, user_id=alice.id, script_id=script.id
     )
-    progress = batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=script.id)
     assert progress.screens[1].image == "done"

@@ -2,18 +2,31 @@
 the job with a message the user can act on, without a retry storm.
 
 The user's stored key routes the job to a local stand-in of the vendor's HTTP API
-(`services.settings.openai_base_url` / `elevenlabs_base_url`), through the official SDKs.
+(the settings' `openai_base_url` / `elevenlabs_base_url`), through the official SDKs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import func, select
 
-from core import generation, ideas, media, screens, scripts, tasks, vault
-from core.bootstrap import Services
+from core.accounts.keys import save_key
+from core.accounts.users import UserView
+from core.bootstrap import Services, build_services
 from core.errors import RateLimited
-from core.models import UserView
+from core.media.generate import request_image, request_voice
+from core.media.screen import update_screen
+from core.scripts.finalize import finalize_script
+from core.scripts.script import create_script
+from core.scripts.writing import request_generation
+from core.settings import Settings
+from core.tasks.kinds import kind_of
+from core.tasks.records import get_job
+from core.tasks.runner import run_task
+from core.workspaces.ideas import create_idea, execute_idea
+from db.migrate import upgrade
 from db.models import Asset, Screen
 from tests.fakes import FakeQueue
 from tests.standins.elevenlabs_fixtures import elevenlabs_standin_fixture  # noqa: F401
@@ -28,23 +41,23 @@ ELEVEN_KEY = "xi-test-alice-voice-0001"
 def first_screen(services: Services, queue: FakeQueue, user: UserView) -> int:
     """The id of the first screen of a finalized two-scene offline script."""
     uow = services.uow
-    idea = ideas.create_idea(uow=uow(), user_id=user.id, title="Octopus minds")
-    ws = ideas.execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
-    script = scripts.create_script(
+    idea = create_idea(uow=uow(), user_id=user.id, title="Octopus minds")
+    ws = execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
+    script = create_script(
         uow=uow(), user_id=user.id, workspace_id=ws.id, topic="octopus minds", scene_count=2
     )
-    generation.request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
+    request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
     queue.run_all(services)
-    made = screens.finalize_script(uow=uow(), user_id=user.id, script_id=script.id)
+    made = finalize_script(uow=uow(), files=services.files, user_id=user.id, script_id=script.id)
     return made[0].id
 
 
-def save_key(services: Services, user: UserView, provider: str, secret: str) -> None:
-    vault.save_credential(
+def store_key(services: Services, user: UserView, provider: str, secret: str) -> None:
+    save_key(
         uow=services.uow(),
         cipher=services.cipher,
         user_id=user.id,
-        provider=provider,
+        vendor=provider,
         secret=secret,
     )
 
@@ -58,8 +71,9 @@ def screen_row(services: Services, screen_id: int) -> Screen:
 
 
 def asset_count(services: Services, user: UserView) -> int:
+    """The user's stored assets (each test has one user)."""
     with services.uow() as uow:
-        return uow.session.scalar(select(func.count(Asset.id)).where(Asset.user_id == user.id))
+        return uow.session.scalar(select(func.count(Asset.id))) or 0
 
 
 def image_calls(standin: OpenAIStandin) -> int:
@@ -72,37 +86,47 @@ def speech_calls(standin: ElevenLabsStandin) -> int:
 
 def run_job(services: Services, record_id: int, kind: str, attempts_left: int) -> None:
     """What an RQ worker does with attempts left (FakeQueue always passes 0)."""
-    tasks.run_task(
-        uow_factory=services.uow,
+    run_task(
+        services=services,
+        kind=kind_of(kind),
         record_id=record_id,
-        body=services.task_body(kind),
         attempts_left=attempts_left,
         attempt_id="",
     )
 
 
 @pytest.fixture
-def openai_images(
-    services: Services, fake_queue: FakeQueue, alice: UserView, openai_standin: OpenAIStandin
-) -> int:
+def services(
+    settings: Settings,
+    fake_queue: FakeQueue,
+    openai_standin: OpenAIStandin,
+    elevenlabs_standin: ElevenLabsStandin,
+) -> Iterator[Services]:
+    """The test's services, with the vendors' SDKs pointed at the stand-ins."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    urls = {
+        "openai_base_url": openai_standin.base_url,
+        "elevenlabs_base_url": elevenlabs_standin.base_url,
+    }
+    built = build_services(settings.model_copy(update=urls), queue=fake_queue)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def openai_images(services: Services, fake_queue: FakeQueue, alice: UserView) -> int:
     """Alice's first screen; her OpenAI key sends images to the stand-in."""
     screen_id = first_screen(services, fake_queue, alice)
-    services.settings.openai_base_url = openai_standin.base_url
-    save_key(services, alice, "openai", OPENAI_KEY)
+    store_key(services, alice, "openai", OPENAI_KEY)
     return screen_id
 
 
 @pytest.fixture
-def eleven_voice(
-    services: Services,
-    fake_queue: FakeQueue,
-    alice: UserView,
-    elevenlabs_standin: ElevenLabsStandin,
-) -> int:
+def eleven_voice(services: Services, fake_queue: FakeQueue, alice: UserView) -> int:
     """Alice's first screen; her ElevenLabs key sends speech to the stand-in."""
     screen_id = first_screen(services, fake_queue, alice)
-    services.settings.elevenlabs_base_url = elevenlabs_standin.base_url
-    save_key(services, alice, "elevenlabs", ELEVEN_KEY)
+    store_key(services, alice, "elevenlabs", ELEVEN_KEY)
     return screen_id
 
 
@@ -117,25 +141,23 @@ def test_same_image_request_twice_calls_openai_once(
     openai_images: int,
 ) -> None:
     request = dict(uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=openai_images)
-    media.request_image(**request)
+    request_image(**request)
     fake_queue.run_all(services)
     first = screen_row(services, openai_images).image_asset_id
     assert first is not None and image_calls(openai_standin) == 1
     assert openai_standin.requests[0].headers["authorization"] == f"Bearer {OPENAI_KEY}"
     assets = asset_count(services, alice)
 
-    again = media.request_image(**request)
+    again = request_image(**request)
     fake_queue.run_all(services)
-    assert tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=again.id).status == (
-        "succeeded"
-    )
+    assert get_job(uow=services.uow(), user_id=alice.id, job_id=again.id).status == ("succeeded")
     assert image_calls(openai_standin) == 1, "the identical request must reuse the asset"
     assert screen_row(services, openai_images).image_asset_id == first
     assert asset_count(services, alice) == assets
 
     # A re-roll is a new call and a new picture (the vendor samples anew).
     openai_standin.reply_image(png_bytes(1024, 1536, (200, 40, 40)), size="1024x1536")
-    media.request_image(**request, reroll=True)
+    request_image(**request, reroll=True)
     fake_queue.run_all(services)
     assert image_calls(openai_standin) == 2
     rerolled = screen_row(services, openai_images).image_asset_id
@@ -151,7 +173,7 @@ def test_same_voice_request_twice_calls_elevenlabs_once_and_keeps_the_timings(
     eleven_voice: int,
 ) -> None:
     request = dict(uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=eleven_voice)
-    media.request_voice(**request)
+    request_voice(**request)
     fake_queue.run_all(services)
     made = screen_row(services, eleven_voice)
     assert made.audio_asset_id is not None and speech_calls(elevenlabs_standin) == 1
@@ -160,7 +182,7 @@ def test_same_voice_request_twice_calls_elevenlabs_once_and_keeps_the_timings(
     assert made.duration and made.duration > 0
     assets = asset_count(services, alice)
 
-    media.request_voice(**request)
+    request_voice(**request)
     fake_queue.run_all(services)
     assert speech_calls(elevenlabs_standin) == 1
     assert screen_row(services, eleven_voice).audio_asset_id == made.audio_asset_id
@@ -169,8 +191,9 @@ def test_same_voice_request_twice_calls_elevenlabs_once_and_keeps_the_timings(
     # with its word timings and duration, still without a second call.
     visual = made.visual_prompt
     for narration in ("Something else entirely.", made.narration):
-        media.update_screen(
+        update_screen(
             uow=services.uow(),
+            files=services.files,
             user_id=alice.id,
             screen_id=eleven_voice,
             narration=narration,
@@ -178,7 +201,7 @@ def test_same_voice_request_twice_calls_elevenlabs_once_and_keeps_the_timings(
         )
     cleared = screen_row(services, eleven_voice)
     assert (cleared.audio_asset_id, cleared.word_timings, cleared.duration) == (None, None, None)
-    media.request_voice(**request)
+    request_voice(**request)
     fake_queue.run_all(services)
     restored = screen_row(services, eleven_voice)
     assert speech_calls(elevenlabs_standin) == 1
@@ -187,7 +210,7 @@ def test_same_voice_request_twice_calls_elevenlabs_once_and_keeps_the_timings(
     assert restored.duration == made.duration
     assert asset_count(services, alice) == assets
 
-    media.request_voice(**request, reroll=True)
+    request_voice(**request, reroll=True)
     fake_queue.run_all(services)
     assert speech_calls(elevenlabs_standin) == 2
 
@@ -202,15 +225,17 @@ def test_rate_limited_image_job_fails_with_a_rate_limit_message(
     openai_standin: OpenAIStandin,
     openai_images: int,
 ) -> None:
-    for _ in range(3):  # the first try and the SDK's own two retries
+    kind = kind_of("screen.image")
+    assert kind.budget is not None
+    for _ in range((kind.retries + 1) * (kind.budget.retries + 1)):  # every try of every attempt
         openai_standin.reply_error(
             429, "Rate limit reached for images", type="requests", headers=FAST_RETRY
         )
-    job = media.request_image(
+    job = request_image(
         uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=openai_images
     )
-    fake_queue.run_all(services)  # no attempts left
-    done = tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
+    fake_queue.run_all(services)  # RQ's retries too
+    done = get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
     assert done.status == "failed"
     assert "rate-limiting" in done.error and "Rate limit reached for images" in done.error
     assert screen_row(services, openai_images).image_asset_id is None
@@ -224,21 +249,21 @@ def test_rate_limited_image_job_waits_for_a_retry_that_then_succeeds(
     openai_standin: OpenAIStandin,
     openai_images: int,
 ) -> None:
-    for _ in range(3):
+    for _ in range(3):  # the first attempt's two tries (its budget), and one of the next
         openai_standin.reply_error(429, "Slow down", type="requests", headers=FAST_RETRY)
-    job = media.request_image(
+    job = request_image(
         uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=openai_images
     )
     fake_queue.queued.clear()  # this test plays the worker itself
 
     with pytest.raises(RateLimited):  # re-raised so that RQ retries it
         run_job(services, job.id, "screen.image", attempts_left=1)
-    waiting = tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
+    waiting = get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
     assert waiting.status == "queued" and waiting.message.startswith("Retrying soon")
     assert screen_row(services, openai_images).image_asset_id is None
 
     run_job(services, job.id, "screen.image", attempts_left=0)
-    done = tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
+    done = get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
     assert done.status == "succeeded" and done.progress == 100 and not done.error
     assert screen_row(services, openai_images).image_asset_id is not None
     assert image_calls(openai_standin) == 4
@@ -254,14 +279,14 @@ def test_rejected_openai_key_fails_the_image_job_once(
     openai_standin.reply_error(
         401, "Incorrect API key provided", type="invalid_request_error", code="invalid_api_key"
     )
-    job = media.request_image(
+    job = request_image(
         uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=openai_images
     )
     fake_queue.queued.clear()
 
     run_job(services, job.id, "screen.image", attempts_left=3)  # not re-raised: no retry
 
-    done = tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
+    done = get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
     assert done.status == "failed"
     assert "invalid key" in done.error and "Check it in Settings" in done.error
     assert OPENAI_KEY not in done.error
@@ -277,14 +302,14 @@ def test_rejected_elevenlabs_key_fails_the_voice_job_once(
     eleven_voice: int,
 ) -> None:
     elevenlabs_standin.accepted_keys = {"xi-some-other-key"}
-    job = media.request_voice(
+    job = request_voice(
         uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=eleven_voice
     )
     fake_queue.queued.clear()
 
     run_job(services, job.id, "screen.voice", attempts_left=3)
 
-    done = tasks.get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
+    done = get_job(uow=services.uow(), user_id=alice.id, job_id=job.id)
     assert done.status == "failed"
     assert "invalid key" in done.error and "Check it in Settings" in done.error
     assert ELEVEN_KEY not in done.error
@@ -298,16 +323,15 @@ def test_captions_follow_a_narration_fix_even_when_the_audio_is_the_same(
     screen_id = first_screen(services, fake_queue, alice)  # offline voice
     visual = screen_row(services, screen_id).visual_prompt
     for narration in ("the octopus has nine brains.", "The Octopus has nine brains."):
-        media.update_screen(
+        update_screen(
             uow=services.uow(),
+            files=services.files,
             user_id=alice.id,
             screen_id=screen_id,
             narration=narration,
             visual=visual,
         )
-        media.request_voice(
-            uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=screen_id
-        )
+        request_voice(uow=services.uow(), queue=fake_queue, user_id=alice.id, screen_id=screen_id)
         fake_queue.run_all(services)
         timings = screen_row(services, screen_id).word_timings or []
         assert [w["word"] for w in timings] == narration.split()

@@ -1,8 +1,8 @@
 """A finalized script gets its images and voice-overs with no key and no network.
 
 The batch queues every missing image and voice-over; the worker (FakeQueue.run_all, which
-runs each job through `services.task_body` in this process) draws procedural PNGs and
-speaks the narrations with eSpeak NG.
+runs each job through core's runner in this process) draws procedural PNGs and speaks the
+narrations with eSpeak NG.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ from pathlib import Path
 
 from PIL import Image
 
-from core import batch, generation, ideas, media, presets, screens, scripts, workspaces
-from core.assets import asset_view
+from core.accounts.users import UserView
 from core.bootstrap import Services
-from core.models import UserView
+from core.media.assets import asset_view
+from core.media.batch import media_progress, request_batch
+from core.media.generate import request_image
+from core.scripts.finalize import finalize_script
+from core.scripts.script import create_script
+from core.scripts.versions import get_version, save_version
+from core.scripts.writing import request_generation
+from core.workspaces.ideas import create_idea, execute_idea
+from core.workspaces.styles import get_workspace_style, update_workspace_style
+from core.workspaces.workspace import delete_workspace
 from db.models import Asset, Screen
 from tests.fakes import FakeQueue
 
@@ -39,30 +47,30 @@ def finalized_script(
 ) -> tuple[int, int]:
     """(workspace id, script id) of a finalized offline script with these narrations."""
     uow = services.uow
-    idea = ideas.create_idea(uow=uow(), user_id=user.id, title="Octopus minds")
-    ws = ideas.execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
-    script = scripts.create_script(
+    idea = create_idea(uow=uow(), user_id=user.id, title="Octopus minds")
+    ws = execute_idea(uow=uow(), user_id=user.id, idea_id=idea.id)
+    script = create_script(
         uow=uow(),
         user_id=user.id,
         workspace_id=ws.id,
         topic="octopus minds",
         scene_count=len(narrations),
     )
-    generation.request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
+    request_generation(uow=uow(), queue=queue, user_id=user.id, script_id=script.id)
     queue.run_all(services)
-    written = scripts.get_version(uow=uow(), user_id=user.id, script_id=script.id)
+    written = get_version(uow=uow(), user_id=user.id, script_id=script.id)
     content = written.content.model_copy(deep=True)
     assert len(content.scenes) == len(narrations)
     for scene, narration in zip(content.scenes, narrations, strict=True):
         scene.narration = narration
-    scripts.save_version(
+    save_version(
         uow=uow(),
         user_id=user.id,
         script_id=script.id,
         content=content,
         base_version=written.number,
     )
-    screens.finalize_script(uow=uow(), user_id=user.id, script_id=script.id)
+    finalize_script(files=services.files, uow=uow(), user_id=user.id, script_id=script.id)
     return ws.id, script.id
 
 
@@ -93,17 +101,27 @@ def test_batch_makes_distinct_images_and_timed_speech_for_every_screen(
 ) -> None:
     ws_id, script_id = finalized_script(services, fake_queue, alice, NARRATIONS)
 
-    jobs = batch.request_batch(
-        uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script_id
+    jobs = request_batch(
+        uow=services.uow(),
+        files=services.files,
+        queue=fake_queue,
+        user_id=alice.id,
+        script_id=script_id,
     )
     assert len(jobs) == 12 and len(fake_queue.queued) == 12
     assert sorted(j.kind for j in jobs) == ["screen.image"] * 6 + ["screen.voice"] * 6
-    waiting = batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=script_id)
+    waiting = media_progress(
+        uow=services.uow(), files=services.files, user_id=alice.id, script_id=script_id
+    )
     assert waiting.active and waiting.done("image") == waiting.done("voice") == 0
     # Asking again while the jobs wait queues nothing twice.
     assert (
-        batch.request_batch(
-            uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script_id
+        request_batch(
+            uow=services.uow(),
+            files=services.files,
+            queue=fake_queue,
+            user_id=alice.id,
+            script_id=script_id,
         )
         == []
     )
@@ -143,20 +161,26 @@ def test_batch_makes_distinct_images_and_timed_speech_for_every_screen(
     assert durations[WORD_COUNTS.index(40)] > 3 * durations[WORD_COUNTS.index(5)]
     assert ranks(durations) == ranks([float(n) for n in WORD_COUNTS])
 
-    done = batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=script_id)
+    done = media_progress(
+        uow=services.uow(), files=services.files, user_id=alice.id, script_id=script_id
+    )
     assert (done.done("image"), done.done("voice"), done.total) == (6, 6, 6)
     assert (done.failed("image"), done.failed("voice")) == (0, 0)
     assert not done.active and done.percent("image") == done.percent("voice") == 100
     assert (
-        batch.request_batch(
-            uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script_id
+        request_batch(
+            uow=services.uow(),
+            files=services.files,
+            queue=fake_queue,
+            user_id=alice.id,
+            script_id=script_id,
         )
         == []
     )
 
     # The workspace turns landscape: a re-rolled image follows the new aspect.
-    style = presets.get_workspace_style(uow=services.uow(), user_id=alice.id, workspace_id=ws_id)
-    presets.update_workspace_style(
+    style = get_workspace_style(uow=services.uow(), user_id=alice.id, workspace_id=ws_id)
+    update_workspace_style(
         uow=services.uow(),
         user_id=alice.id,
         workspace_id=ws_id,
@@ -166,7 +190,7 @@ def test_batch_makes_distinct_images_and_timed_speech_for_every_screen(
         voice_model=style.voice_model,
     )
     first = rows[0]
-    job = media.request_image(
+    job = request_image(
         uow=services.uow(),
         queue=fake_queue,
         user_id=alice.id,
@@ -190,8 +214,12 @@ def test_deleting_a_workspace_removes_its_media_files_and_keeps_the_others(
     doomed_ws, doomed = finalized_script(services, fake_queue, alice, ["One.", "Two words."])
     kept_ws, kept = finalized_script(services, fake_queue, alice, ["Three.", "Four here."])
     for script_id in (doomed, kept):
-        batch.request_batch(
-            uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script_id
+        request_batch(
+            uow=services.uow(),
+            files=services.files,
+            queue=fake_queue,
+            user_id=alice.id,
+            script_id=script_id,
         )
     fake_queue.run_all(services)
     doomed_files = [
@@ -208,14 +236,20 @@ def test_deleting_a_workspace_removes_its_media_files_and_keeps_the_others(
     ]
     assert len(doomed_files) == len(kept_files) == 4 and all(p.exists() for p in doomed_files)
 
-    workspaces.delete_workspace(
-        uow=services.uow(), files=services.files, user_id=alice.id, workspace_id=doomed_ws
+    delete_workspace(
+        uow=services.uow(),
+        queue=services.queue,
+        files=services.files,
+        user_id=alice.id,
+        workspace_id=doomed_ws,
     )
 
-    # Identical images (same prompt) are one shared file: they stay for the other script.
-    only_doomed = set(doomed_files) - set(kept_files)
-    assert len(only_doomed) >= 2 and not any(p.exists() for p in only_doomed)
+    # Each workspace keeps its own files: the doomed one's folder went, the other stays whole.
+    assert not any(p.exists() for p in doomed_files)
+    assert not services.files.workspace_dir(doomed_ws).exists()
     assert all(p.exists() for p in kept_files)
-    progress = batch.media_progress(uow=services.uow(), user_id=alice.id, script_id=kept)
+    progress = media_progress(
+        uow=services.uow(), files=services.files, user_id=alice.id, script_id=kept
+    )
     assert progress.done("image") == progress.done("voice") == 2
     assert kept_ws != doomed_ws

@@ -6,6 +6,7 @@ test_launcher.py, so the whole app starts only once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,61 +15,62 @@ from rq import Worker
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import PageLink
 
-from core import monitoring
-from core.accounts import list_users, register_user
-from core.bootstrap import Services, build_services
+from core.accounts.registration import LAPTOP
+from core.accounts.users import UserView, list_users, register_user
+from core.bootstrap import Services
 from core.errors import PermissionDenied, ProviderUnavailable
-from core.models import UserView
-from core.queue import KINDS
 from core.settings import Settings, SettingsError
-from tests.integration import test_worker_queue as queue_tests
-from tests.integration.test_worker_queue import free_port
-from tests.ui import test_pages
-from tests.ui.test_pages import ROOT, Studio, no_exception, texts
-
-# Fixtures shared with other modules: a real Valkey and services on it (flushed per test), and
-# the page tests' signed-in app (its own Valkey, a migrated SQLite, user alice = admin).
-valkey_url, redis, real_services = (
-    queue_tests.valkey_url,
-    queue_tests.redis,
-    queue_tests.real_services,
-)
-redis_port, studio = test_pages.redis_port, test_pages.studio
+from core.tasks.catalog import KINDS
+from core.tasks.monitoring import Overview, QueueStat, dashboard_access, overview
+from tests.conftest import Studio
+from tests.helpers import ROOT, free_port, no_exception, texts
 
 
-def by_name(stats: list[monitoring.QueueStat]) -> dict[str, monitoring.QueueStat]:
+def by_name(stats: list[QueueStat]) -> dict[str, QueueStat]:
     return {q.name: q for q in stats}
 
 
-def test_overview_counts_queued_jobs_per_queue(real_services: Services) -> None:
-    before = by_name(monitoring.overview(real_services).queues)
+def look(services: Services, admin: UserView) -> Overview:
+    return overview(uow=services.uow(), connection=services.redis, requester_id=admin.id)
+
+
+def test_overview_counts_queued_jobs_per_queue(real_services: Services, alice: UserView) -> None:
+    before = by_name(look(real_services, alice).queues)
     assert before["media"].queued == before["llm"].queued == 0  # known queues show when empty
 
     for record_id in (1, 2, 3):
         real_services.queue.enqueue(KINDS["screen.image"], record_id)
     real_services.queue.enqueue(KINDS["script.generate"], 4)
 
-    after = by_name(monitoring.overview(real_services).queues)
+    after = by_name(look(real_services, alice).queues)
     assert (after["media"].queued, after["llm"].queued) == (3, 1)
     assert after["media"].failed == after["media"].started == 0
 
 
-def test_overview_lists_registered_workers(real_services: Services, redis: Redis) -> None:
+def test_overview_lists_registered_workers(
+    real_services: Services, alice: UserView, redis: Redis
+) -> None:
     worker = Worker(["media", "llm"], connection=redis, name="render-box-1")
     worker.register_birth()
     try:
-        [stat] = monitoring.overview(real_services).workers
+        [stat] = look(real_services, alice).workers
     finally:
         worker.register_death()
     assert (stat.name, stat.queues) == ("render-box-1", ("media", "llm"))
     assert stat.current_job is None
 
 
-def test_overview_of_an_unreachable_server_says_so(real_services: Services) -> None:
-    real_services.settings.redis_url = f"redis://127.0.0.1:{free_port()}/0"
-    real_services.queue = build_services(real_services.settings).queue
+def test_overview_of_an_unreachable_server_says_so(
+    build: Callable[..., Services], alice: UserView
+) -> None:
+    nowhere = build({"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     with pytest.raises(ProviderUnavailable, match="not reachable"):
-        monitoring.overview(real_services)
+        look(nowhere, alice)
+
+
+def test_the_overview_is_for_admins_only(real_services: Services, bob: UserView) -> None:
+    with pytest.raises(PermissionDenied):
+        look(real_services, bob)
 
 
 def test_list_users_refuses_a_normal_user(services: Services, bob: UserView) -> None:
@@ -88,9 +90,7 @@ def test_list_users_shows_every_account_to_an_admin(
 def test_dashboard_access_in_local_mode_points_to_the_kept_password(
     services: Services, alice: UserView, bob: UserView
 ) -> None:
-    access = monitoring.dashboard_access(
-        uow=services.uow(), settings=services.settings, requester_id=alice.id
-    )
+    access = dashboard_access(uow=services.uow(), settings=services.settings, requester_id=alice.id)
     kept = services.settings.data_dir / "secrets" / "dashboard_password"
     assert access.password == kept.read_text() and len(kept.read_text()) >= 32
     assert access.password_source == str(kept)
@@ -100,9 +100,7 @@ def test_dashboard_access_in_local_mode_points_to_the_kept_password(
         True,
     )
     with pytest.raises(PermissionDenied):
-        monitoring.dashboard_access(
-            uow=services.uow(), settings=services.settings, requester_id=bob.id
-        )
+        dashboard_access(uow=services.uow(), settings=services.settings, requester_id=bob.id)
 
 
 @pytest.mark.parametrize("password", ["", "change-me"])
@@ -135,21 +133,25 @@ def sidebar_links(user_id: int) -> list[str]:
 
 
 def test_the_admin_page_is_linked_for_admins_only(studio: Studio) -> None:
-    bob = register_user(uow=studio.svc.uow(), username="bob", password="battery staple")
+    bob = register_user(
+        uow=studio.svc.uow(), username="bob", password="battery staple", policy=LAPTOP
+    )
     assert "Admin" in sidebar_links(studio.user_id)
     links = sidebar_links(bob.id)
     assert "Settings" in links and "Admin" not in links
 
 
 def test_admin_page_says_admins_only_to_a_normal_user(studio: Studio) -> None:
-    bob = register_user(uow=studio.svc.uow(), username="bob", password="battery staple")
+    bob = register_user(
+        uow=studio.svc.uow(), username="bob", password="battery staple", policy=LAPTOP
+    )
     at = no_exception(Studio(studio.svc, bob.id).open("pages/admin.py"))
     assert any("Admins only" in e.value for e in at.error)
     assert not at.dataframe and not at.code and "alice" not in texts(at)
 
 
 def test_admin_page_shows_queues_users_and_the_masked_dashboard_password(studio: Studio) -> None:
-    register_user(uow=studio.svc.uow(), username="bob", password="battery staple")
+    register_user(uow=studio.svc.uow(), username="bob", password="battery staple", policy=LAPTOP)
     at = no_exception(studio.open("pages/admin.py"))
     assert not at.error
     queues, users = at.dataframe[0].value, at.dataframe[-1].value

@@ -11,9 +11,9 @@ import wave
 import pytest
 
 from core.errors import InvalidInput
-from core.languages import LANGUAGES
 from core.providers.base import SpeechAudio, VoiceRequest
 from core.providers.offline_voice import OfflineVoice
+from core.scripts.languages import LANGUAGES
 
 SHORT = "Rivers carve deep valleys slowly."  # 6 words
 LONG = (

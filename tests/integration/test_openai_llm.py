@@ -14,13 +14,14 @@ from core.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from core.models import ScriptRequest
+from core.providers.base import Budget
 from core.providers.openai_common import LLMConfig
 from core.providers.openai_llm import (
     OpenAIScriptWriter,
     OpenAITranslator,
     check_openai_key,
 )
+from core.scripts.content import ScriptRequest
 from tests.standins.fixtures import openai_standin_fixture  # noqa: F401
 from tests.standins.openai_server import FAST_RETRY, OpenAIStandin
 
@@ -48,7 +49,7 @@ def config_for(standin: OpenAIStandin, model: str = "gpt-4o-mini") -> LLMConfig:
 
 
 def writer_for(standin: OpenAIStandin) -> OpenAIScriptWriter:
-    return OpenAIScriptWriter(config_for(standin), max_retries=1, timeout=5)
+    return OpenAIScriptWriter(config_for(standin), budget=Budget(timeout=5, retries=1))
 
 
 def test_structured_reply_becomes_a_script(openai_standin: OpenAIStandin) -> None:
@@ -199,7 +200,7 @@ def test_openai_compatible_server_gets_its_own_model_name(openai_standin: OpenAI
     openai_standin.reply_structured(GOOD_SCRIPT, model="llama3.1")
     config = LLMConfig(api_key="ollama", model="llama3.1", base_url=openai_standin.base_url)
 
-    script = OpenAIScriptWriter(config, max_retries=0).write_script(REQUEST)
+    script = OpenAIScriptWriter(config, budget=Budget(timeout=5)).write_script(REQUEST)
 
     assert script.title == "Three hearts"
     (sent,) = openai_standin.requests
@@ -213,7 +214,7 @@ def test_config_repr_hides_the_key() -> None:
 
 def test_translator_returns_narrations_in_order(openai_standin: OpenAIStandin) -> None:
     openai_standin.reply_structured({"narrations": ["Un pulpo.", "Tres corazones."]})
-    translator = OpenAITranslator(config_for(openai_standin), max_retries=0)
+    translator = OpenAITranslator(config_for(openai_standin), budget=Budget(timeout=5))
 
     translated = translator.translate_narrations(["An octopus.", "Three hearts."], "es")
 
@@ -228,7 +229,7 @@ def test_translator_returns_narrations_in_order(openai_standin: OpenAIStandin) -
 def test_translator_count_mismatch_twice_is_invalid_output(openai_standin: OpenAIStandin) -> None:
     openai_standin.reply_structured({"narrations": ["Un pulpo con tres corazones."]})
     openai_standin.reply_structured({"narrations": ["Un pulpo.", "Tres", "corazones."]})
-    translator = OpenAITranslator(config_for(openai_standin), max_retries=0)
+    translator = OpenAITranslator(config_for(openai_standin), budget=Budget(timeout=5))
 
     with pytest.raises(InvalidOutput) as caught:
         translator.translate_narrations(["An octopus.", "Three hearts."], "es")
@@ -271,7 +272,9 @@ def test_check_key_unreachable_server_is_provider_unavailable() -> None:
     base_url = f"http://127.0.0.1:{port}/v1"
 
     with pytest.raises(ProviderUnavailable) as caught:
-        check_openai_key(LLMConfig(api_key=KEY, model="llama3.1", base_url=base_url), max_retries=0)
+        check_openai_key(
+            LLMConfig(api_key=KEY, model="llama3.1", base_url=base_url), budget=Budget(timeout=5)
+        )
 
     assert f"Could not reach the LLM at {base_url}" in str(caught.value)
     assert KEY not in str(caught.value)

@@ -7,11 +7,12 @@ import subprocess
 
 import pytest
 
-from core import batch, preview
+from core.accounts.users import UserView
 from core.bootstrap import Services
 from core.errors import InvalidInput, NotFound
-from core.models import UserView
-from core.probe import ffmpeg_exe
+from core.media.batch import request_batch
+from core.media.probe import ffmpeg_exe
+from core.video.preview import latest_preview, request_preview
 from tests.fakes import FakeQueue
 from tests.integration.test_media_offline import finalized_script, screen_rows
 
@@ -24,23 +25,29 @@ def test_preview_of_one_screen_is_a_short_low_resolution_clip(
     )
     first = screen_rows(services, script_id)[0]
     with pytest.raises(InvalidInput, match="Screen 1 has no voice-over"):
-        preview.request_preview(
+        request_preview(
             uow=services.uow(), queue=fake_queue, files=services.files, user_id=alice.id,
             screen_id=first.id,
         )  # fmt: skip
-    batch.request_batch(uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script_id)
+    request_batch(
+        uow=services.uow(),
+        files=services.files,
+        queue=fake_queue,
+        user_id=alice.id,
+        script_id=script_id,
+    )
     fake_queue.run_all(services)
     with pytest.raises(NotFound):
-        preview.request_preview(
+        request_preview(
             uow=services.uow(), queue=fake_queue, files=services.files, user_id=bob.id,
             screen_id=first.id,
         )  # fmt: skip
-    job = preview.request_preview(
+    job = request_preview(
         uow=services.uow(), queue=fake_queue, files=services.files, user_id=alice.id,
         screen_id=first.id,
     )  # fmt: skip
     fake_queue.run_all(services)
-    clip = preview.latest_preview(
+    clip = latest_preview(
         uow=services.uow(), files=services.files, user_id=alice.id, screen_id=first.id
     )
     assert clip is not None and job.kind == "screen.preview"

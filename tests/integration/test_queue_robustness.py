@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the fixtures of test_worker_queue are imported by name and requested
 """Jobs survive dead workers: real Valkey, real `StudioWorker` processes, SIGKILL.
 
 A worker killed mid-job must not leave its job "running": within two minutes the
@@ -8,102 +7,36 @@ the user's Retry runs it again under a new RQ job id.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
-import pytest
 from PIL import Image
 from redis import Redis
 from rq import Queue, Retry
 from rq.job import Job
 
-from core import batch, media, screens, scripts, tasks
+from core.accounts.users import UserView
 from core.bootstrap import Services
-from core.models import JobView, UserView
-from core.reconcile import LOST, reconcile_jobs
+from core.media.batch import media_progress, request_batch
+from core.media.screen import list_screens
+from core.scripts.finalize import finalize_script
+from core.scripts.versions import get_version, save_version
+from core.tasks.reconcile import LOST, reconcile_jobs
+from core.tasks.records import WAITING, JobView, get_job, retry_task, submit_task
 from db.models import JobRecord, JobStatus
+from tests.helpers import alive, children, wait_for, work_horse
 from tests.integration.slow_job import END, output_dir
-from tests.integration.test_worker_queue import (  # noqa: F401 - fixtures
-    alice,
-    new_script,
-    real_services,
-    redis,
-    valkey_url,
-)
+from tests.integration.test_worker_queue import new_script
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_S = 120.0  # the promise: a dead worker's job is settled within two minutes
-
-
-@pytest.fixture
-def workers(
-    real_services: Services, tmp_path: Path
-) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    """Start `rq worker --worker-class jobs.worker.StudioWorker` processes; stop them all after."""
-    started: list[subprocess.Popen[bytes]] = []
-    settings = real_services.settings
-
-    def start(*extra: str, name: str = "w") -> subprocess.Popen[bytes]:
-        env = {k: v for k, v in os.environ.items() if k != "STUDIO_OPENAI_BASE_URL"}
-        env |= {
-            "STUDIO_DATA_DIR": str(settings.data_dir),
-            "DATABASE_URL": settings.database_url,
-            "REDIS_URL": settings.redis_url,
-            "STUDIO_MAINTENANCE_INTERVAL": "2",
-        }
-        command = [
-            sys.executable, "-m", "rq.cli", "worker", "--url", settings.redis_url,
-            "--worker-class", "jobs.worker.StudioWorker", "--job-monitoring-interval", "1",
-            "--maintenance-interval", "2", "--worker-ttl", "17",  # idle dequeues wait 2 s
-            "--name", f"{name}-{uuid4().hex[:6]}", *extra, "llm",
-        ]  # fmt: skip
-        with (tmp_path / f"{name}.log").open("ab") as log:  # the child keeps its own copy
-            proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # with its scheduler, if it outlived it
-        proc.wait()
-
-
-def children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                kids.append(int(stat.parent.name))
-    return kids
-
-
-def work_horse(worker: subprocess.Popen[bytes]) -> int:
-    """The child running the job: rq gives it a process group of its own."""
-    [horse] = [kid for kid in children(worker.pid) if os.getpgid(kid) == kid]
-    return horse
-
-
-def alive(pid: int) -> bool:
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
-    return False
 
 
 def kill_worker(worker: subprocess.Popen[bytes]) -> None:
@@ -123,7 +56,7 @@ def slow_job(services: Services, user: UserView, script_id: int, redis: Redis, r
             kind="script.generate",
             target_type="script",
             target_id=script_id,
-            message=tasks.WAITING,
+            message=WAITING,
             rq_job_id=rq_id,
         )
         uow.session.add(record)
@@ -140,17 +73,7 @@ def slow_job(services: Services, user: UserView, script_id: int, redis: Redis, r
 
 
 def state(services: Services, user: UserView, record_id: int) -> JobView:
-    return tasks.get_job(uow=services.uow(), user_id=user.id, job_id=record_id)
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> float:
-    """Poll until `check()`; return the seconds it took."""
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            pytest.fail(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.25)
-    return time.monotonic() - start
+    return get_job(uow=services.uow(), user_id=user.id, job_id=record_id)
 
 
 def test_killed_workers_jobs_are_retried_or_failed_within_two_minutes_and_retry_works(
@@ -203,7 +126,7 @@ def test_killed_workers_jobs_are_retried_or_failed_within_two_minutes_and_retry_
     # The user presses Retry: a new RQ job id, the real script job this time.
     with real_services.uow() as uow:
         old_rq_id = uow.session.get(JobRecord, no_retries).rq_job_id  # type: ignore[union-attr]
-    again = tasks.retry_task(
+    again = retry_task(
         uow=real_services.uow(), queue=real_services.queue, user_id=alice.id, job_id=no_retries
     )
     assert (again.status, again.error, again.progress) == ("queued", "", 0)
@@ -212,7 +135,7 @@ def test_killed_workers_jobs_are_retried_or_failed_within_two_minutes_and_retry_
         new_rq_id = uow.session.get(JobRecord, no_retries).rq_job_id  # type: ignore[union-attr]
     assert new_rq_id != old_rq_id
     assert Job.fetch(old_rq_id, connection=redis).get_status() == "failed"  # left as it was
-    version = scripts.get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
+    version = get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
     assert (version.number, len(version.content.scenes)) == (1, 4)
 
 
@@ -241,12 +164,11 @@ def test_reconcile_fails_lost_jobs_once_and_leaves_healthy_ones_alone(
     real_services: Services, alice: UserView, redis: Redis
 ) -> None:
     script_id = new_script(real_services, alice, "tides", scene_count=3)
-    healthy = tasks.submit_task(
+    healthy = submit_task(
         uow=real_services.uow(),
         queue=real_services.queue,
         user_id=alice.id,
         kind="script.generate",
-        target_type="script",
         target_id=script_id,
     )
     with real_services.uow() as uow:
@@ -298,13 +220,19 @@ def test_a_batch_of_12_screens_survives_a_killed_worker(
         {"narration": f"Scene {i}: octopuses change colour in a blink.", "visual": f"reef {i}"}
         for i in range(12)
     ]
-    scripts.save_version(
+    save_version(
         uow=real_services.uow(), user_id=alice.id, script_id=script_id,
         content={"title": "Camouflage", "scenes": scenes}, base_version=0,
     )  # fmt: skip
-    screens.finalize_script(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
-    jobs = batch.request_batch(
-        uow=real_services.uow(), queue=real_services.queue, user_id=alice.id, script_id=script_id
+    finalize_script(
+        uow=real_services.uow(), files=real_services.files, user_id=alice.id, script_id=script_id
+    )
+    jobs = request_batch(
+        uow=real_services.uow(),
+        files=real_services.files,
+        queue=real_services.queue,
+        user_id=alice.id,
+        script_id=script_id,
     )
     assert len(jobs) == 24
 
@@ -324,17 +252,20 @@ def test_a_batch_of_12_screens_survives_a_killed_worker(
     assert {r.status for r in final} <= {"succeeded", "failed"}
     for failed in (r for r in final if r.status == "failed"):
         assert "Retry" in failed.error
-        tasks.retry_task(
+        retry_task(
             uow=real_services.uow(), queue=real_services.queue, user_id=alice.id, job_id=failed.id
         )
     wait_for(lambda: all(r.status == "succeeded" for r in records()), 60, "retries done")
-    progress = batch.media_progress(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
+    progress = media_progress(
+        uow=real_services.uow(), files=real_services.files, user_id=alice.id, script_id=script_id
+    )
     assert progress.done("image") == progress.done("voice") == 12
     assert not any(real_services.files.scratch.glob("*")), "a partial file was left behind"
-    for screen_id, (image, audio) in media.screen_media_files(
+    for screen in list_screens(
         uow=real_services.uow(), files=real_services.files, user_id=alice.id, script_id=script_id
-    ).items():
-        assert image is not None and audio is not None, screen_id
+    ):
+        image, audio = screen.image, screen.audio
+        assert image is not None and audio is not None, screen.id
         Image.open(image).verify()  # every stored file is whole
         with wave.open(str(audio)) as track:
             assert track.getnframes() > 0

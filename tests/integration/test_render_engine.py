@@ -24,17 +24,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from core.errors import InvalidInput
-from core.probe import ffmpeg_exe
+from core.media.probe import ffmpeg_exe
 from core.providers.base import WordTiming
 from core.render.cache import PieceCache
 from core.render.engine import FFmpegRenderer
-from core.render.models import (
-    CaptionStyle,
-    ExportSettings,
-    RenderInput,
-    RenderResult,
-    ScreenInput,
-)
+from core.render.spec import CaptionStyle, ExportSettings, RenderInput, RenderResult, ScreenInput
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = ["bright", "ideas", "travel", "fast", "when", "stories", "feel", "alive"]
@@ -284,7 +278,7 @@ import sys
 from pathlib import Path
 from core.render.cache import PieceCache
 from core.render.engine import FFmpegRenderer
-from core.render.models import RenderInput
+from core.render.spec import RenderInput
 from tests.integration.test_render_engine import make_screens, settings
 
 folder = Path(sys.argv[1])

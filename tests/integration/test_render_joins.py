@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.probe import ffmpeg_exe
+from core.media.probe import ffmpeg_exe
 from core.render.audio import group_args, samples
-from core.render.models import CaptionStyle, RenderInput
 from core.render.plan import build_timeline
+from core.render.spec import CaptionStyle, RenderInput
 from tests.integration.test_render_engine import make_screens, render, settings
 
 SIDE = 96  # frames are compared as small grey images

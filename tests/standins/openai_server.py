@@ -34,6 +34,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    delay: float = 0.0  # seconds the server thinks before it answers
 
 
 @dataclass(frozen=True)
@@ -181,16 +182,18 @@ class OpenAIStandin:
         with self._lock:
             self._queue.append(reply)
 
-    def reply_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self.enqueue(Reply(status, json.dumps(body).encode(), dict(headers or {})))
+    def reply_json(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, delay: float = 0.0
+    ) -> None:
+        self.enqueue(Reply(status, json.dumps(body).encode(), dict(headers or {}), delay=delay))
 
-    def reply_content(self, content: str | None, **kwargs: Any) -> None:
+    def reply_content(self, content: str | None, delay: float = 0.0, **kwargs: Any) -> None:
         """A 200 chat completion whose message content is `content` (raw text)."""
-        self.reply_json(200, chat_completion(content, **kwargs))
+        self.reply_json(200, chat_completion(content, **kwargs), delay=delay)
 
-    def reply_structured(self, value: Any, **kwargs: Any) -> None:
+    def reply_structured(self, value: Any, delay: float = 0.0, **kwargs: Any) -> None:
         """A 200 chat completion whose content is `value` serialised as JSON."""
-        self.reply_content(json.dumps(value, ensure_ascii=False), **kwargs)
+        self.reply_content(json.dumps(value, ensure_ascii=False), delay=delay, **kwargs)
 
     def reply_image(self, data: bytes | str, *, size: str = "1024x1024") -> None:
         """A 200 image generation whose one image is `data` (bytes are base64-encoded)."""
@@ -254,6 +257,7 @@ def _handler_for(standin: OpenAIStandin) -> type[BaseHTTPRequestHandler]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             path = self.path.split("?", 1)[0]
             reply = standin._next_reply(RecordedRequest(self.command, path, headers, body))
+            time.sleep(reply.delay)
             self.send_response(reply.status)
             self.send_header("content-type", reply.content_type)
             self.send_header("content-length", str(len(reply.body)))

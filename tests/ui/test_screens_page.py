@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core import batch, media, presets, screens, scripts, tasks
 from core.errors import ContentRejected
-from tests.ui.test_pages import Studio, no_exception, redis_port, studio, texts
-
-__all__ = ["redis_port", "studio"]  # the fixtures this module borrows
+from core.media.batch import request_batch
+from core.media.generate import request_image, request_voice
+from core.media.screen import list_screens
+from core.scripts.finalize import finalize_script
+from core.scripts.script import create_script, get_script
+from core.tasks.records import get_job, list_jobs
+from core.workspaces.styles import get_workspace_style
+from tests.conftest import Studio
+from tests.helpers import no_exception, texts
 
 
 def finalized(studio: Studio, scene_count: int = 3) -> tuple[int, list[int]]:
     script_id = studio.written_script(scene_count=scene_count)
-    found = studio.call(screens.finalize_script, script_id=script_id)
+    found = studio.call(finalize_script, script_id=script_id)
     return script_id, [s.id for s in found]
 
 
@@ -23,16 +28,12 @@ def bars(at: AppTest) -> list[str]:
     return [p.proto.text for p in at.get("progress")]
 
 
-def refuse(*_: object) -> str:
-    raise ContentRejected("The model refused.")
-
-
 def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> None:
     script_id, _ = finalized(studio)
     at = no_exception(studio.open("pages/screens.py", id=script_id))
     assert texts(at).count("Image: not generated yet") == 3
     no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
-    queued = [j for j in studio.call(tasks.list_jobs) if j.target_type == "screen"]
+    queued = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
     assert sorted(j.kind for j in queued) == ["screen.image"] * 3 + ["screen.voice"] * 3
     assert all(j.status == "queued" for j in queued)
     assert bars(at) == ["Images 0/3", "Voice 0/3"]
@@ -45,7 +46,7 @@ def test_cancel_stops_the_queued_jobs(studio: Studio) -> None:
     at = studio.open("pages/screens.py", id=script_id)
     at.button(key=f"screens_batch_{script_id}").click().run()
     no_exception(at.button(key=f"screens_cancel_{script_id}").click().run())
-    jobs = [j for j in studio.call(tasks.list_jobs) if j.target_type == "screen"]
+    jobs = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
     assert len(jobs) == 4 and {j.status for j in jobs} == {"canceled"}
     assert texts(at).count("Image: not generated yet") == 2
     assert f"screens_cancel_{script_id}" not in [b.key for b in at.button]  # none left to cancel
@@ -53,7 +54,7 @@ def test_cancel_stops_the_queued_jobs(studio: Studio) -> None:
 
 def test_finished_media_appear_after_a_reload(studio: Studio) -> None:
     script_id, _ = finalized(studio)
-    studio.call(batch.request_batch, queue=studio.svc.queue, script_id=script_id)
+    studio.call(request_batch, queue=studio.svc.queue, script_id=script_id)
     studio.run_jobs()
     at = no_exception(studio.open("pages/screens.py", id=script_id))
     assert bars(at) == ["Images 3/3", "Voice 3/3"]
@@ -67,13 +68,13 @@ def test_finished_media_appear_after_a_reload(studio: Studio) -> None:
 
 def test_retry_failed_requeues_the_failed_jobs(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
-    job = studio.call(media.request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
-    tasks.run_task(uow_factory=studio.svc.uow, record_id=job.id, body=refuse)
+    job = studio.call(request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
+    studio.fail_job(job.id, ContentRejected("The model refused."))
     at = no_exception(studio.open("pages/screens.py", id=script_id))
     assert bars(at)[0] == "Images 0/2 · 1 failed"
     assert "⚠️ Image: failed: The model refused\\." in texts(at)
     no_exception(at.button(key=f"screens_retry_{script_id}").click().run())
-    assert studio.call(tasks.get_job, job_id=job.id).status == "queued"
+    assert studio.call(get_job, job_id=job.id).status == "queued"
     assert texts(at).count("Image: queued") == 1
 
 
@@ -84,18 +85,18 @@ def test_an_upload_that_is_not_an_image_warns_and_changes_nothing(studio: Studio
     uploader.set_value(("cat.png", b"just some text", "image/png")).run()
     no_exception(at.button(key=f"screens_use_image_{screen_ids[0]}").click().run())
     assert any("not a readable image" in w.value for w in at.warning)
-    assert studio.call(screens.list_screens, script_id=script_id)[0].image_asset_id is None
+    assert studio.call(list_screens, script_id=script_id)[0].image is None
 
 
 def test_saving_a_screen_with_empty_narration_warns_and_keeps_it(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
-    before = studio.call(screens.list_screens, script_id=script_id)[0]
+    before = studio.call(list_screens, script_id=script_id)[0]
     at = studio.open("pages/screens.py", id=script_id)
     at.text_area(key=f"screens_narration_{screen_ids[0]}").input("   ")
     form = f"screens_edit_{screen_ids[0]}"
     no_exception(at.button(key=f"FormSubmitter:{form}-Save screen").click().run())
     assert "Narration and visual must not be empty." in [w.value for w in at.warning]
-    assert studio.call(screens.list_screens, script_id=script_id)[0] == before
+    assert studio.call(list_screens, script_id=script_id)[0] == before
 
 
 def test_saving_a_screen_keeps_the_script_finalized(studio: Studio) -> None:
@@ -104,15 +105,15 @@ def test_saving_a_screen_keeps_the_script_finalized(studio: Studio) -> None:
     at.text_area(key=f"screens_narration_{screen_ids[1]}").input("A new ending.")
     form = f"screens_edit_{screen_ids[1]}"
     no_exception(at.button(key=f"FormSubmitter:{form}-Save screen").click().run())
-    assert studio.call(screens.list_screens, script_id=script_id)[1].narration == "A new ending."
+    assert studio.call(list_screens, script_id=script_id)[1].narration == "A new ending."
     assert not at.warning  # still finalized: no "changed since" notice
     assert bars(at) == ["Images 0/2", "Voice 0/2"]
 
 
 def test_activity_lists_a_failed_job_and_retry_requeues_it(studio: Studio) -> None:
     _, screen_ids = finalized(studio, scene_count=1)
-    job = studio.call(media.request_voice, queue=studio.svc.queue, screen_id=screen_ids[0])
-    tasks.run_task(uow_factory=studio.svc.uow, record_id=job.id, body=refuse)
+    job = studio.call(request_voice, queue=studio.svc.queue, screen_id=screen_ids[0])
+    studio.fail_job(job.id, ContentRejected("The model refused."))
     at = no_exception(studio.open("pages/activity.py"))
     shown = texts(at)
     assert "Recording the voice-over" in shown and "The model refused\\." in shown
@@ -121,12 +122,12 @@ def test_activity_lists_a_failed_job_and_retry_requeues_it(studio: Studio) -> No
         f"activity_retry_{job.id}"
     ]
     no_exception(at.button(key=f"activity_retry_{job.id}").click().run())
-    assert studio.call(tasks.get_job, job_id=job.id).status == "queued"
+    assert studio.call(get_job, job_id=job.id).status == "queued"
 
 
 def test_workspace_style_is_saved(studio: Studio) -> None:
     script_id = studio.written_script(scene_count=1)
-    ws_id = studio.call(scripts.get_script, script_id=script_id).workspace_id
+    ws_id = studio.call(get_script, script_id=script_id).workspace_id
     at = studio.open("pages/workspace.py", id=ws_id)
     at.selectbox(key=f"workspace_aspect_{ws_id}").select("16:9")
     # Offline, the voices offered are eSpeak's, one per language.
@@ -134,15 +135,15 @@ def test_workspace_style_is_saved(studio: Studio) -> None:
     assert "Hindi (eSpeak NG) (hi)" in voice.options and voice.value == ""
     voice.select("hi")
     no_exception(at.button(key=f"FormSubmitter:workspace_style_{ws_id}-Save style").click().run())
-    style = studio.call(presets.get_workspace_style, workspace_id=ws_id)
+    style = studio.call(get_workspace_style, workspace_id=ws_id)
     assert (style.aspect, style.voice, style.size) == ("16:9", "hi", (1920, 1080))
 
 
 def test_workspace_shows_each_scripts_media_counts(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
-    ws_id = studio.call(scripts.get_script, script_id=script_id).workspace_id
-    studio.call(scripts.create_script, workspace_id=ws_id, topic="Squid")  # a draft
-    studio.call(media.request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
+    ws_id = studio.call(get_script, script_id=script_id).workspace_id
+    studio.call(create_script, workspace_id=ws_id, topic="Squid")  # a draft
+    studio.call(request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
     studio.run_jobs()
     at = no_exception(studio.open("pages/workspace.py", id=ws_id))
     captions = [c.value for c in at.caption]
@@ -156,7 +157,7 @@ def test_preview_button_renders_a_clip_of_the_screen(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=1)
     at = no_exception(studio.open("pages/screens.py", id=script_id))
     assert not [b for b in at.button if b.key == f"screens_preview_{screen_ids[0]}"]  # no media
-    studio.call(batch.request_batch, queue=studio.svc.queue, script_id=script_id)
+    studio.call(request_batch, queue=studio.svc.queue, script_id=script_id)
     studio.run_jobs()
     at = no_exception(studio.open("pages/screens.py", id=script_id))
     no_exception(at.button(key=f"screens_preview_{screen_ids[0]}").click().run())

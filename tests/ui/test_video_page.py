@@ -9,29 +9,33 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import batch, renders, screens, tasks
+from core.bootstrap import build_services
+from core.media.batch import request_batch
+from core.scripts.finalize import finalize_script
+from core.tasks.records import list_jobs
+from core.video.renders import default_export_settings, request_render
+from tests.conftest import Studio
 from tests.fakes import FakeRenderer
-from tests.ui.test_pages import Studio, no_exception, redis_port, studio, texts
-
-__all__ = ["redis_port", "studio"]  # the fixtures this module borrows
+from tests.helpers import no_exception, texts
 
 
 @pytest.fixture
 def renderer(studio: Studio) -> Iterator[FakeRenderer]:
     fake = FakeRenderer()
-    studio.svc.renderer = fake
+    studio.svc = build_services(studio.svc.settings, renderer=fake)  # jobs here render with it
     yield fake
+    studio.svc.engine.dispose()
 
 
 def finalized(studio: Studio, scene_count: int = 2) -> int:
     script_id = studio.written_script(scene_count=scene_count)
-    studio.call(screens.finalize_script, script_id=script_id)
+    studio.call(finalize_script, script_id=script_id)
     return script_id
 
 
 def with_media(studio: Studio, scene_count: int = 2) -> int:
     script_id = finalized(studio, scene_count)
-    studio.call(batch.request_batch, queue=studio.svc.queue, script_id=script_id)
+    studio.call(request_batch, queue=studio.svc.queue, script_id=script_id)
     studio.run_jobs()
     return script_id
 
@@ -59,7 +63,7 @@ def test_a_render_without_media_warns_naming_the_screens(studio: Studio) -> None
         "Screens 1, 2 and 3 have no voice-over; screens 1, 2 and 3 have no image. "
         "Generate them first."
     ]
-    assert studio.call(tasks.list_jobs, target_type="render") == []
+    assert studio.call(list_jobs, target_type="render") == []
 
 
 def test_a_render_shows_progress_then_the_video_and_history(
@@ -92,10 +96,8 @@ def test_a_render_shows_progress_then_the_video_and_history(
 
 def test_a_failed_render_is_listed_with_its_reason(studio: Studio, renderer: FakeRenderer) -> None:
     script_id = with_media(studio)
-    settings = studio.call(renders.default_export_settings, script_id=script_id)
-    studio.call(
-        renders.request_render, queue=studio.svc.queue, script_id=script_id, settings=settings
-    )
+    settings = studio.call(default_export_settings, script_id=script_id)
+    studio.call(request_render, queue=studio.svc.queue, script_id=script_id, export=settings)
     renderer.fail = RuntimeError("ffmpeg exploded")
     with pytest.raises(RuntimeError):
         studio.run_jobs()
@@ -112,7 +114,7 @@ def test_batch_with_video_on_the_screens_page_queues_the_render(studio: Studio) 
     assert [link.query_string for link in links] == [f"id={script_id}"]
     at.checkbox(key=f"screens_with_video_{script_id}").check()
     no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
-    kinds = sorted(j.kind for j in studio.call(tasks.list_jobs))
+    kinds = sorted(j.kind for j in studio.call(list_jobs))
     assert kinds.count("script.render") == 1 and kinds.count("screen.image") == 2
     bars = [p.proto.text for p in at.get("progress")]
     assert "Video 0% — Waiting for the steps before it to finish…" in bars

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core import ideas, scripts, tasks
+from core.accounts.users import UserView
 from core.bootstrap import Services
 from core.errors import QuotaExceeded
-from core.generation import request_generation
-from core.models import UserView
-from core.ratelimit import JOBS_PER_MINUTE
+from core.scripts.script import create_script
+from core.scripts.writing import request_generation
+from core.tasks.limits import JOBS_PER_MINUTE
+from core.tasks.records import list_jobs
+from core.workspaces.ideas import create_idea, execute_idea
 from db.models import JobRecord
 from tests.fakes import FakeQueue
 
@@ -17,11 +19,9 @@ from tests.fakes import FakeQueue
 def test_a_user_over_the_limit_is_told_to_wait_and_nothing_is_queued(
     services: Services, fake_queue: FakeQueue, alice: UserView, bob: UserView
 ) -> None:
-    idea = ideas.create_idea(uow=services.uow(), user_id=alice.id, title="Loop")
-    ws = ideas.execute_idea(uow=services.uow(), user_id=alice.id, idea_id=idea.id)
-    script = scripts.create_script(
-        uow=services.uow(), user_id=alice.id, workspace_id=ws.id, topic="loop"
-    )
+    idea = create_idea(uow=services.uow(), user_id=alice.id, title="Loop")
+    ws = execute_idea(uow=services.uow(), user_id=alice.id, idea_id=idea.id)
+    script = create_script(uow=services.uow(), user_id=alice.id, workspace_id=ws.id, topic="loop")
     with services.uow() as uow:  # as if a script had queued the limit within the minute
         uow.session.add_all(
             JobRecord(
@@ -35,14 +35,12 @@ def test_a_user_over_the_limit_is_told_to_wait_and_nothing_is_queued(
             uow=services.uow(), queue=fake_queue, user_id=alice.id, script_id=script.id
         )
     assert fake_queue.queued == []
-    assert len(tasks.list_jobs(uow=services.uow(), user_id=alice.id)) == 200  # list cap
+    assert len(list_jobs(uow=services.uow(), user_id=alice.id)) == 200  # list cap
     # Another user is not slowed down by alice.
-    other = ideas.execute_idea(
+    other = execute_idea(
         uow=services.uow(), user_id=bob.id,
-        idea_id=ideas.create_idea(uow=services.uow(), user_id=bob.id, title="Mine").id,
+        idea_id=create_idea(uow=services.uow(), user_id=bob.id, title="Mine").id,
     )  # fmt: skip
-    bobs = scripts.create_script(
-        uow=services.uow(), user_id=bob.id, workspace_id=other.id, topic="mine"
-    )
+    bobs = create_script(uow=services.uow(), user_id=bob.id, workspace_id=other.id, topic="mine")
     request_generation(uow=services.uow(), queue=fake_queue, user_id=bob.id, script_id=bobs.id)
     assert len(fake_queue.queued) == 1

@@ -1,0 +1,2 @@
+"""Accounts: users and sign-in (throttled), who may register (invitations), and the API
+keys users store (encrypted)."""

@@ -1,0 +1,1 @@
+"""Scripts: their content, versions, writing by an LLM, translation and finalizing."""

@@ -1,0 +1,138 @@
+"""Scripts: each one video project in a workspace. Create, open, list and delete them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+
+from core import access
+from core.access import Action
+from core.errors import InvalidInput
+from core.media.assets import collect_garbage
+from core.media.files import FileStore
+from core.scripts.content import MAX_SCENES
+from core.scripts.languages import clean_language
+from core.tasks.queue import TaskQueue
+from core.tasks.records import stop_jobs
+from core.uow import UnitOfWork
+from core.validation import clean_int, clean_title
+from db.models import Render, Screen, Script, Workspace
+
+MAX_TOPIC = 2000
+
+
+class ScriptView(BaseModel):
+    id: int
+    workspace_id: int
+    title: str
+    topic: str
+    tone: str
+    language: str
+    target_seconds: int
+    scene_count: int
+    status: str
+    current_version: int
+    finalized_version: int | None
+    source_script_id: int | None
+
+
+def create_script(
+    *,
+    uow: UnitOfWork,
+    user_id: int,
+    workspace_id: int,
+    topic: str,
+    tone: str = "informative",
+    language: str = "en",
+    target_seconds: int = 60,
+    scene_count: int = 6,
+) -> ScriptView:
+    """Add an empty script (a video project) to a workspace."""
+    topic = " ".join(topic.split())
+    if not topic:
+        raise InvalidInput("Topic must not be empty.")
+    if len(topic) > MAX_TOPIC:
+        raise InvalidInput(f"Topic is too long ({len(topic)} characters; at most {MAX_TOPIC}).")
+    language = clean_language(language)
+    clean_int(target_seconds, "Target length (seconds)", 10, 600)
+    clean_int(scene_count, "Number of scenes", 1, MAX_SCENES)
+    tone = clean_title(tone or "informative", "Tone")[:60]
+    with uow:
+        access.load(uow, Workspace, workspace_id, user_id=user_id, action=Action.EDIT)
+        script = Script(
+            user_id=user_id,
+            workspace_id=workspace_id,
+            title=topic[:200],
+            topic=topic,
+            tone=tone,
+            language=language,
+            target_seconds=target_seconds,
+            scene_count=scene_count,
+        )
+        uow.session.add(script)
+        uow.commit()
+        return script_view(script)
+
+
+def get_script(*, uow: UnitOfWork, user_id: int, script_id: int) -> ScriptView:
+    with uow:
+        return script_view(access.load(uow, Script, script_id, user_id=user_id, action=Action.VIEW))
+
+
+def list_scripts(*, uow: UnitOfWork, user_id: int, workspace_id: int) -> list[ScriptView]:
+    """The scripts of one of the user's workspaces."""
+    with uow:
+        access.load(uow, Workspace, workspace_id, user_id=user_id, action=Action.VIEW)
+        rows = uow.session.scalars(
+            select(Script).where(Script.workspace_id == workspace_id).order_by(Script.id)
+        )
+        return [script_view(s) for s in rows]
+
+
+def delete_script(
+    *, uow: UnitOfWork, queue: TaskQueue, files: FileStore, user_id: int, script_id: int
+) -> None:
+    """Delete a script with its versions, screens and videos, and the files nothing else in
+    its workspace uses. Its queued and running jobs are stopped first."""
+    with uow:
+        access.load(uow, Script, script_id, user_id=user_id, action=Action.DELETE)
+        targets = job_targets(uow, select(Script.id).where(Script.id == script_id))
+    stop_jobs(uow, queue, targets)
+    with uow:
+        script = access.load(uow, Script, script_id, user_id=user_id, action=Action.DELETE)
+        workspace_id = script.workspace_id
+        uow.session.delete(script)
+        uow.session.flush()
+        unused = collect_garbage(uow=uow, files=files, workspace_id=workspace_id)
+        uow.commit()
+    for path in unused:  # once the rows are gone for good
+        path.unlink(missing_ok=True)
+
+
+def script_view(script: Script) -> ScriptView:
+    return ScriptView(
+        id=script.id,
+        workspace_id=script.workspace_id,
+        title=script.title,
+        topic=script.topic,
+        tone=script.tone,
+        language=script.language,
+        target_seconds=script.target_seconds,
+        scene_count=script.scene_count,
+        status=script.status.value,
+        current_version=script.current_version,
+        finalized_version=script.finalized_version,
+        source_script_id=script.source_script_id,
+    )
+
+
+def job_targets(uow: UnitOfWork, scripts: Select[Any]) -> dict[str, list[int]]:
+    """What jobs can be queued on under these scripts (a select of their ids): the scripts,
+    their screens and their renders, by target type."""
+    return {
+        "script": list(uow.session.scalars(scripts)),
+        "screen": list(uow.session.scalars(select(Screen.id).where(Screen.script_id.in_(scripts)))),
+        "render": list(uow.session.scalars(select(Render.id).where(Render.script_id.in_(scripts)))),
+    }  # fmt: skip

@@ -1,0 +1,1 @@
+"""Background work: the job kinds, their records, the queue, and keeping records true."""

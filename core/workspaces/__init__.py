@@ -1,0 +1,1 @@
+"""Workspaces and what they hold besides scripts: ideas, the style preset and music."""
