@@ -28,7 +28,10 @@ svc = services()
 user_id = current_user_id()
 show_flash()
 st.title("📋 Activity", anchor=False)
-st.caption("Every job you started: writing and translating scripts, images, voice-overs.")
+st.caption(
+    "Every job you started: writing and translating scripts, images, voice-overs, previews "
+    "and videos."
+)
 
 
 def load_jobs() -> list[JobView]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from core.media.probe import clock
 from core.render.spec import ExportSettings
 from core.tasks.records import JobView
 from core.video.renders import RenderView, active_render_job, latest_good_render, list_renders
@@ -103,9 +104,8 @@ def load_renders(script_id: int) -> list[RenderView]:
 
 
 def _facts(render: RenderView) -> str:
-    seconds = round(render.duration or 0)
     size = (render.size or 0) / (1024 * 1024)
-    return f"{size:.1f} MB · {seconds // 60}:{seconds % 60:02d} · {render.width}×{render.height}"
+    return f"{size:.1f} MB · {clock(render.duration or 0)} · {render.width}×{render.height}"
 
 
 def _download(

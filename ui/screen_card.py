@@ -8,10 +8,11 @@ from typing import Any
 
 import streamlit as st
 
-from core.media.batch import MediaProgress, ScreenProgress
+from core.media.batch import KIND_OF, MediaProgress, ScreenProgress
 from core.media.generate import request_image, request_voice
 from core.media.screen import ScreenView, list_screens, update_screen
 from core.media.uploads import upload_audio, upload_image
+from core.tasks.kinds import kind_of
 from core.tasks.records import JobView
 from ui.errors import attempt
 from ui.flash import flash
@@ -24,10 +25,10 @@ AUDIO_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4"}
 IMAGE_UPLOADS = ["png", "jpg", "jpeg", "webp"]
 AUDIO_UPLOADS = ["mp3", "wav", "m4a"]
 BUSY = ("queued", "running")
-# part → (request, first label, again label, icon, what is happening)
+# part → (request, first label, again label, icon)
 GENERATE = {
-    "image": (request_image, "Generate image", "Re-roll image", "🎨", "Drawing the image"),
-    "voice": (request_voice, "Generate voice", "Re-do voice", "🎙️", "Recording the voice-over"),
+    "image": (request_image, "Generate image", "Re-roll image", "🎨"),
+    "voice": (request_voice, "Generate voice", "Re-do voice", "🎙️"),
 }
 
 
@@ -94,7 +95,7 @@ def _state(what: str, state: str, job: JobView | None) -> None:
 
 def _generate(column: Any, screen: ScreenView, part: str, *, has: bool, busy: bool) -> None:
     """Generate (or re-roll) the screen's image or voice-over."""
-    request, first, again, icon, doing = GENERATE[part]
+    request, first, again, icon = GENERATE[part]
     svc, user_id = services(), current_user_id()
     if column.button(
         again if has else first, key=f"screens_{part}_{screen.id}", icon=icon, disabled=busy
@@ -103,7 +104,7 @@ def _generate(column: Any, screen: ScreenView, part: str, *, has: bool, busy: bo
             uow=svc.uow(), queue=svc.queue, user_id=user_id, screen_id=screen.id, reroll=has
         )
     ):
-        flash(f"{doing} for screen {screen.position + 1}…", icon)
+        flash(f"{kind_of(KIND_OF[part]).label} for screen {screen.position + 1}…", icon)
         st.rerun()
 
 

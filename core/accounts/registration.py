@@ -50,11 +50,7 @@ LAPTOP = RegistrationPolicy(Registration.OPEN, first_user_admin=True)
 
 def check_registration(*, uow: UnitOfWork, policy: RegistrationPolicy, invite_token: str) -> None:
     """Raise, with a message for the visitor, unless they may register now."""
-    if policy.mode == Registration.CLOSED:
-        raise PermissionDenied(CLOSED_MESSAGE)
-    if policy.mode == Registration.INVITE:
-        if not invite_token.strip():
-            raise PermissionDenied(INVITE_ONLY_MESSAGE)
+    if _needs_invitation(policy, invite_token):
         with uow:
             usable_invitation(uow, invite_token)
 
@@ -62,10 +58,15 @@ def check_registration(*, uow: UnitOfWork, policy: RegistrationPolicy, invite_to
 def admit(uow: UnitOfWork, policy: RegistrationPolicy, invite_token: str, *, first: bool) -> Role:
     """The role of the account about to be created, using up an invitation if one is
     needed (inside the caller's transaction); raises if it may not be created."""
-    if policy.mode == Registration.CLOSED:
-        raise PermissionDenied(CLOSED_MESSAGE)
-    if policy.mode == Registration.INVITE:
-        if not invite_token.strip():
-            raise PermissionDenied(INVITE_ONLY_MESSAGE)
+    if _needs_invitation(policy, invite_token):
         return use_invitation(uow, invite_token)
     return Role.ADMIN if first and policy.first_user_admin else Role.USER
+
+
+def _needs_invitation(policy: RegistrationPolicy, invite_token: str) -> bool:
+    """Whether an invitation decides; raises when registration is shut to this visitor."""
+    if policy.mode == Registration.CLOSED:
+        raise PermissionDenied(CLOSED_MESSAGE)
+    if policy.mode == Registration.INVITE and not invite_token.strip():
+        raise PermissionDenied(INVITE_ONLY_MESSAGE)
+    return policy.mode == Registration.INVITE

@@ -13,10 +13,11 @@ import dataclasses
 from core.access import Action
 from core.errors import InvalidInput
 from core.media.assets import Facts, cached_asset, request_key, store_asset
+from core.media.probe import clock
 from core.media.screen import load_screen
-from core.media.uploads import clock
 from core.providers.base import GeneratedImage, ImageRequest, SpeechAudio, VoiceRequest, WordTiming
-from core.tasks.kinds import Answer, Task
+from core.tasks.answers import Answer
+from core.tasks.kinds import Task
 from core.tasks.queue import TaskQueue
 from core.tasks.records import JobView, submit_task
 from core.uow import UnitOfWork

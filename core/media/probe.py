@@ -95,3 +95,9 @@ def audio_mime(path: Path) -> str:
     if mime is None:
         raise InvalidInput("Audio must be MP3, WAV or M4A.")
     return mime
+
+
+def clock(seconds: float) -> str:
+    """120 → "2:00"; 905 → "15:05"."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"

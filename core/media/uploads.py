@@ -9,7 +9,7 @@ from core.access import Action
 from core.errors import InvalidInput
 from core.media.assets import Facts, store_asset
 from core.media.files import FileStore
-from core.media.probe import audio_duration, audio_mime, probe_image
+from core.media.probe import audio_duration, audio_mime, clock, probe_image
 from core.media.screen import ScreenView, load_screen, screen_view
 from core.settings import Settings
 from core.uow import UnitOfWork
@@ -81,9 +81,3 @@ def read_limited(stream: BinaryIO, limit: int, what: str) -> bytes:
     if not data:
         raise InvalidInput(f"The {what} is empty.")
     return data
-
-
-def clock(seconds: float) -> str:
-    """120 → "2:00"; 905 → "15:05"."""
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"

@@ -18,7 +18,8 @@ from core.scripts.content import Scene, ScriptContent, ScriptRequest
 from core.scripts.languages import clean_language, language_name
 from core.scripts.script import ScriptView, script_view
 from core.scripts.versions import add_version
-from core.tasks.kinds import Answer, Task
+from core.tasks.answers import Answer
+from core.tasks.kinds import Task
 from core.tasks.queue import TaskQueue
 from core.tasks.records import JobView, add_task, enqueue_task, submit_task
 from core.uow import UnitOfWork

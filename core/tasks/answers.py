@@ -28,7 +28,7 @@ from typing import TypeVar
 from core.errors import ProviderError
 
 T = TypeVar("T")
-Answer = tuple[dict[str, object], bytes]
+Answer = tuple[dict[str, object], bytes]  # a vendor's answer as kept on disk: fields, data
 INTERRUPTED = (
     "The worker stopped while the provider was still working on this, so its answer was "
     "lost. Press Retry to ask again."

@@ -2,7 +2,7 @@
 
 A paid kind's vendor budget (`Budget.seconds`: calls × timeout × SDK tries) stays at
 least a minute inside its job timeout, so the job, not RQ, decides what a slow vendor
-means (tests/unit/test_kinds.py checks it).
+means (tests/integration/test_job_kinds.py checks it).
 """
 
 from __future__ import annotations

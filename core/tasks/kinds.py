@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from core.errors import NotFound
 from core.providers.base import Budget
+from core.tasks.answers import Answer
 from core.uow import UnitOfWork
 from db.models import JobRecord
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ProgressFn = Callable[[int, str], None]
-Answer = tuple[dict[str, object], bytes]  # a vendor's answer as kept on disk: fields, data
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,13 @@ from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from sqlalchemy import CursorResult, select, update
 
+from core.tasks.records import ACTIVE
 from core.uow import UnitOfWork
 from db.models import JobRecord, JobStatus
 
 LOST = "The worker stopped while this job was running (or the job was lost); press Retry."
 FINISHED_GRACE = timedelta(minutes=5)
 ENQUEUE_GRACE = timedelta(minutes=2)
-ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ def run_task(
         except Exception as exc:
             free = not kind.paid or services.answers.has(record_id)  # a retry pays nothing
             retry = attempts_left > 0 and free
-            _finish(uow, record, JobStatus.QUEUED if retry else JobStatus.FAILED, _why(kind, exc))
+            _finish(
+                uow, record, JobStatus.QUEUED if retry else JobStatus.FAILED, _why(kind, exc, retry)
+            )
             if retry or attempts_left == 0:
                 raise  # RQ keeps the traceback, and retries only while attempts are left
             log.exception("%s #%d failed; not retried: it may have been paid", kind.name, record_id)
@@ -79,10 +81,12 @@ def run_task(
             _finish(uow, record, JobStatus.SUCCEEDED, done)
 
 
-def _why(kind: TaskKind, exc: Exception) -> str:
+def _why(kind: TaskKind, exc: Exception, retrying: bool) -> str:
     if isinstance(exc, BaseTimeoutException):
-        return f"{kind.label} took longer than {kind.timeout} s and was stopped; press Retry."
-    return f"Unexpected error: {type(exc).__name__}; press Retry."
+        what = f"{kind.label} took longer than {kind.timeout} s and was stopped"
+    else:
+        what = f"Unexpected error: {type(exc).__name__}"
+    return what if retrying else f"{what}; press Retry."
 
 
 def _progress(services: Services, record_id: int) -> ProgressFn:

@@ -11,9 +11,8 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.media.files import FileStore
-from core.media.probe import audio_duration
-from core.media.screen import ScreenView, require_media, screen_view, screens_of
-from core.media.uploads import clock
+from core.media.probe import audio_duration, clock
+from core.media.screen import require_media, screen_view, screens_of
 from core.providers.base import WordTiming
 from core.render.spec import ExportSettings, Renderer, RenderInput, ScreenInput
 from core.settings import Settings
@@ -62,12 +61,9 @@ def render_input(
     )
 
 
-def check_video(
-    screens: list[ScreenView], settings: ExportSettings, studio: Settings, files: FileStore
-) -> None:
+def check_video(job: RenderInput, studio: Settings, files: FileStore) -> None:
     """Refuse a video longer than the site allows, or one the disk has no room for."""
-    require_media(screens)
-    seconds = sum((s.duration or 0.0) + settings.pad_seconds for s in screens)
+    seconds = sum(s.audio_seconds + job.settings.pad_seconds for s in job.screens)
     if seconds > studio.max_video_seconds:
         most = clock(studio.max_video_seconds)
         raise InvalidInput(

@@ -23,7 +23,6 @@ from core.access import Action
 from core.errors import InvalidInput
 from core.media.assets import Facts, asset_file, store_file_asset
 from core.media.files import FileStore
-from core.media.screen import screen_view, screens_of
 from core.render.spec import ExportSettings, RenderInput
 from core.settings import Settings
 from core.tasks.kinds import ProgressFn, Task
@@ -72,9 +71,9 @@ def request_render(
 ) -> RenderView:
     """Queue the video of a finalized script whose screens all have their image and voice."""
     with uow:
-        script = _finalized(uow, script_id, user_id)
-        screens = [screen_view(uow, files, s) for s in screens_of(uow, script.id)]
-        check_video(screens, export, studio, files)
+        check_video(
+            render_input(uow, files, _finalized(uow, script_id, user_id), export), studio, files
+        )
     job = queue_render(uow=uow, queue=queue, user_id=user_id, script_id=script_id, settings=export)
     with uow:
         render = access.load(uow, Render, job.target_id, user_id=user_id, action=Action.VIEW)
@@ -191,9 +190,8 @@ def _render(task: Task, render: Render) -> str:
         settings = ExportSettings.model_validate(render.settings)
     except ValidationError as exc:
         raise InvalidInput("This render's settings are no longer valid: render again.") from exc
-    screens = [screen_view(uow, files, s) for s in screens_of(uow, script.id)]
-    check_video(screens, settings, task.services.settings, files)
     job = render_input(uow, files, script, settings)
+    check_video(job, task.services.settings, files)
     key = fingerprint(renderer, job)
     video = _earlier_video(uow, files, script.id, key)
     if video is None:

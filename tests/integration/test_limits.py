@@ -28,7 +28,7 @@ from core.workspaces.music import MAX_MUSIC_BYTES
 from db.models import Screen
 from tests.fakes import FakeQueue, FakeRenderer
 from tests.helpers import ROOT
-from tests.integration.test_media_offline import finalized_script
+from tests.integration.test_media_offline import finalized_script, with_media
 
 MB = 1024 * 1024
 
@@ -41,15 +41,6 @@ def quiet_mp3(path: Path, seconds: int) -> bytes:
         check=True,
     )  # fmt: skip
     return path.read_bytes()
-
-
-def with_media(services: Services, queue: FakeQueue, user: UserView, narrations: list[str]) -> int:
-    _, script_id = finalized_script(services, queue, user, narrations)
-    request_batch(
-        uow=services.uow(), queue=queue, files=services.files, user_id=user.id, script_id=script_id
-    )
-    queue.run_all(services)
-    return script_id
 
 
 def screens(services: Services, user: UserView, script_id: int) -> list[ScreenView]:
@@ -139,10 +130,11 @@ def test_a_video_longer_than_the_site_allows_is_refused_before_it_is_queued(
     build: Callable[..., Services], fake_queue: FakeQueue, alice: UserView
 ) -> None:
     services = build({"max_video_seconds": 10})
-    script_id = with_media(services, fake_queue, alice, ["One two three four five six.", "Seven."])
+    narrations = ["One two three four five six.", "Seven."]
+    _, script_id = with_media(services, fake_queue, alice, narrations)
     seconds = sum(s.duration or 0 for s in screens(services, alice, script_id))
     assert seconds < 10  # short enough alone: the pad after each screen tips it over
-    longer = with_media(services, fake_queue, alice, [" ".join(["word"] * 30) + "."] * 2)
+    _, longer = with_media(services, fake_queue, alice, [" ".join(["word"] * 30) + "."] * 2)
     with pytest.raises(InvalidInput, match=r"longer than the 0:10 a video may last"):
         render(services, alice, longer)
     assert (
@@ -155,7 +147,7 @@ def test_a_render_is_refused_when_the_disk_has_no_room(
     build: Callable[..., Services], fake_queue: FakeQueue, alice: UserView
 ) -> None:
     services = build({"render_free_disk_mb": 10**9})  # more headroom than any disk has
-    script_id = with_media(services, fake_queue, alice, ["One.", "Two."])
+    _, script_id = with_media(services, fake_queue, alice, ["One.", "Two."])
     with pytest.raises(InvalidInput, match="Not enough free disk space to render"):
         render(services, alice, script_id)
     assert list_jobs(uow=services.uow(), user_id=alice.id, target_type="render") == []
@@ -173,7 +165,7 @@ def test_a_screen_whose_file_is_gone_is_missing_everywhere(
     build: Callable[..., Services], fake_queue: FakeQueue, alice: UserView
 ) -> None:
     services = build(renderer=FakeRenderer())
-    script_id = with_media(services, fake_queue, alice, ["One.", "Two words.", "Three."])
+    _, script_id = with_media(services, fake_queue, alice, ["One.", "Two words.", "Three."])
     second = screens(services, alice, script_id)[1]
     assert second.audio is not None
     second.audio.unlink()

@@ -74,6 +74,18 @@ def finalized_script(
     return ws.id, script.id
 
 
+def with_media(
+    services: Services, queue: FakeQueue, user: UserView, narrations: list[str]
+) -> tuple[int, int]:
+    """(workspace id, script id) of a finalized offline script with every image and voice."""
+    workspace_id, script_id = finalized_script(services, queue, user, narrations)
+    request_batch(
+        uow=services.uow(), queue=queue, files=services.files, user_id=user.id, script_id=script_id
+    )
+    queue.run_all(services)
+    return workspace_id, script_id
+
+
 def screen_rows(services: Services, script_id: int) -> list[Screen]:
     with services.uow() as uow:
         rows = (

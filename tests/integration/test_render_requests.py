@@ -16,7 +16,6 @@ from core.accounts.registration import LAPTOP
 from core.accounts.users import UserView, register_user
 from core.bootstrap import Services, build_services
 from core.errors import Conflict
-from core.media.batch import request_batch
 from core.media.screen import list_screens
 from core.media.sweep import sweep_unreferenced
 from core.render.spec import ExportSettings
@@ -28,21 +27,9 @@ from db.migrate import upgrade
 from db.models import Asset
 from tests.fakes import FakeQueue
 from tests.helpers import wait_for
-from tests.integration.test_media_offline import NARRATIONS, finalized_script
+from tests.integration.test_media_offline import NARRATIONS, with_media
 
 SMALL = ExportSettings(resolution="720p", fps=24, quality="small", preset="ultrafast")
-
-
-def with_media(
-    services: Services, queue: FakeQueue, user: UserView, narrations: list[str]
-) -> tuple[int, int]:
-    """(workspace id, script id) of a finalized offline script with every image and voice."""
-    workspace_id, script_id = finalized_script(services, queue, user, narrations)
-    request_batch(
-        uow=services.uow(), queue=queue, files=services.files, user_id=user.id, script_id=script_id
-    )
-    queue.run_all(services)
-    return workspace_id, script_id
 
 
 def request(services: Services, user: UserView, script_id: int, export: ExportSettings) -> int:

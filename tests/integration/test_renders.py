@@ -41,7 +41,12 @@ from core.workspaces.styles import get_workspace_style, update_workspace_style
 from db.migrate import upgrade
 from db.models import Asset, Render, Screen
 from tests.fakes import FakeQueue, FakeRenderer
-from tests.integration.test_media_offline import NARRATIONS, finalized_script, screen_rows
+from tests.integration.test_media_offline import (
+    NARRATIONS,
+    finalized_script,
+    screen_rows,
+    with_media,
+)
 
 SMALL = ExportSettings(resolution="720p", fps=24, quality="small")
 
@@ -62,16 +67,6 @@ def services(
     built = build_services(settings, queue=fake_queue, renderer=fake)
     yield built
     built.engine.dispose()
-
-
-def with_media(services: Services, queue: FakeQueue, user: UserView, count: int = 3) -> int:
-    """The id of a finalized script whose screens all have an image and a voice-over."""
-    _, script_id = finalized_script(services, queue, user, NARRATIONS[:count])
-    request_batch(
-        uow=services.uow(), files=services.files, queue=queue, user_id=user.id, script_id=script_id
-    )
-    queue.run_all(services)
-    return script_id
 
 
 def render(services: Services, user: UserView, script_id: int, settings: ExportSettings) -> int:
@@ -130,7 +125,7 @@ def render_rows(services: Services) -> list[Render]:
 def test_a_render_is_refused_naming_the_screens_without_media(
     services: Services, fake_queue: FakeQueue, alice: UserView
 ) -> None:
-    script_id = with_media(services, fake_queue, alice, count=5)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:5])
     drop_media(services, script_id, "audio_asset_id", [3, 5])
     drop_media(services, script_id, "image_asset_id", [2])
     with pytest.raises(InvalidInput) as refused:
@@ -146,7 +141,7 @@ def test_a_render_is_refused_naming_the_screens_without_media(
 def test_a_draft_script_is_refused(
     services: Services, fake_queue: FakeQueue, alice: UserView
 ) -> None:
-    script_id = with_media(services, fake_queue, alice, count=1)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:1])
     content = get_version(uow=services.uow(), user_id=alice.id, script_id=script_id)
     edited = content.content.model_copy(deep=True)
     edited.scenes[0].narration = "A new beginning."
@@ -165,7 +160,7 @@ def test_a_draft_script_is_refused(
 def test_a_render_stores_the_video_and_its_thumbnail(
     services: Services, fake_queue: FakeQueue, alice: UserView, renderer: FakeRenderer
 ) -> None:
-    script_id = with_media(services, fake_queue, alice)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:3])
     render_id = render(services, alice, script_id, SMALL)
     [job_record] = list_jobs(uow=services.uow(), user_id=alice.id, target_type="render")
     assert fake_queue.queued == [("script.render", job_record.id)]
@@ -215,7 +210,7 @@ def test_a_render_stores_the_video_and_its_thumbnail(
 def test_a_failed_render_keeps_the_previous_good_video(
     services: Services, fake_queue: FakeQueue, alice: UserView, renderer: FakeRenderer
 ) -> None:
-    script_id = with_media(services, fake_queue, alice, count=2)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:2])
     good_id = render(services, alice, script_id, SMALL)
     fake_queue.run_all(services)
     good = latest_good_render(
@@ -244,7 +239,7 @@ def test_a_failed_render_keeps_the_previous_good_video(
 def test_another_users_script_is_not_found(
     services: Services, fake_queue: FakeQueue, alice: UserView, bob: UserView
 ) -> None:
-    script_id = with_media(services, fake_queue, alice, count=1)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:1])
     with pytest.raises(NotFound):
         render(services, bob, script_id, SMALL)
     with pytest.raises(NotFound):
@@ -334,7 +329,7 @@ def wav(seconds: float = 1.0) -> bytes:
 def test_workspace_music_goes_under_the_video(
     services: Services, fake_queue: FakeQueue, alice: UserView, renderer: FakeRenderer
 ) -> None:
-    script_id = with_media(services, fake_queue, alice, count=1)
+    _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:1])
     ws_id = get_script(uow=services.uow(), user_id=alice.id, script_id=script_id).workspace_id
     track = set_workspace_music(
         uow=services.uow(),

@@ -152,6 +152,7 @@ def test_an_unexpected_error_with_attempts_left_says_retrying(
         run(services, job, crash, attempts_left=1)
     view = get(services, alice, job)
     assert view.status == "queued" and view.message.startswith("Retrying soon")
+    assert "press Retry" not in view.message  # nothing for the user to do yet
     run(services, job, done)  # RQ's retry then runs it again
     assert get(services, alice, job).status == "succeeded"
 
