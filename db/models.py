@@ -112,6 +112,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.USER)
     offline_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Defaults for new work, theme and notification choices (core/accounts/preferences.py
+    # validates them): one JSON column, so a new preference needs no migration.
+    # NULL means all defaults (a nullable column: SQLite adds it without rebuilding `users`).
+    preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = _created()
 
 
@@ -203,11 +207,22 @@ class Workspace(Base):
 
 
 class Favorite(Base):
+    """A user's star on a workspace or on a script: exactly one of the two is set."""
+
     __tablename__ = "favorites"
-    __table_args__ = (UniqueConstraint("user_id", "workspace_id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        UniqueConstraint("user_id", "workspace_id"),
+        UniqueConstraint("user_id", "script_id", name="uq_favorites_user_id_script_id"),
+        {"sqlite_autoincrement": True},
+    )
     id: Mapped[int] = _id()
     user_id: Mapped[int] = _owner()
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), default=None
+    )
+    script_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scripts.id", ondelete="CASCADE"), default=None
+    )
 
 
 class Script(Base):
@@ -334,6 +349,23 @@ class JobRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started, retries included
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
+
+
+class Notification(Base):
+    """One entry in a user's notification centre; `link` is an app path such as video?id=3."""
+
+    __tablename__ = "notifications"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = _id()
+    user_id: Mapped[int] = _owner()
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    # Set for an event that must be told once ("batch:<id>"), however many workers see it end.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = _created()
 
 
 class Plan(Base):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from core import access
 from core.access import Action
 from core.accounts.keys import Providers
+from core.accounts.preferences import DEFAULT_STYLE
 from core.errors import InvalidInput
 from core.providers.base import VoiceOption
 from core.uow import UnitOfWork
@@ -17,7 +18,6 @@ ASPECTS: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),
     "1:1": (1080, 1080),
 }
-DEFAULT_STYLE = "cinematic digital illustration, soft light, rich colour"
 
 
 @dataclass(frozen=True)
