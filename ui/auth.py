@@ -1,10 +1,12 @@
 """Sign-in sessions. Our login form (ui/login.py) checks the password through core; the
-server reads the sign-in cookie from the request (core/accounts/sessions.py); and
-streamlit-authenticator's cookie component only writes and deletes that cookie.
+server reads the sign-in cookie from the request (core/accounts/sessions.py); and a line
+of JavaScript in the page writes or deletes that cookie.
 
-The component is built only in the run that signs in or out. On every other page it
-would report to the server a moment after loading, and that report reruns the page the
-browser last knew, undoing a click made in that instant.
+No component is involved. A component reports to the server a moment after it loads,
+and that report reruns the page the browser last knew, undoing a link click made in
+that instant (the first click after signing in was often lost). A script that only sets
+document.cookie reports nothing, so signing in or out is one run and the page after it
+is settled.
 
 A session names its user by id: session_state["username"] holds str(user id), and so does
 the cookie. A name can be taken again in another case or after an account is deleted;
@@ -13,11 +15,12 @@ an id names one account for good.
 
 from __future__ import annotations
 
-import streamlit as st
-import streamlit_authenticator as stauth
+import json
 
-from core.accounts.sessions import session_user_id
-from core.accounts.users import UserView, get_user, login_directory
+import streamlit as st
+
+from core.accounts.sessions import issue_session_token, session_user_id
+from core.accounts.users import UserView, get_user
 from core.errors import NotFound
 from ui.services import services
 from ui.session import USER_ID
@@ -26,6 +29,7 @@ from ui.session import USER_ID
 COOKIE_NAME = "faceless_studio_session"
 AUTH_KEYS = ("authentication_status", "username", "name")
 SIGNED_OUT = "logout"  # set by a log-out in this browser tab: its cookie no longer counts
+COOKIE_SCRIPT = "auth_cookie_script"  # the cookie change this tab's page must make
 
 
 def restore_session() -> None:
@@ -41,17 +45,16 @@ def restore_session() -> None:
 
 
 def start_session(user: UserView) -> None:
-    """Sign `user` in (after core checked the password) and have the cookie written.
-
-    No st.rerun() after this: the cookie component must reach the browser first; its
-    answer triggers the rerun that opens the app.
-    """
+    """Sign `user` in (after core checked the password); the next run writes the cookie."""
+    svc = services()
+    days = svc.settings.cookie_expiry_days
+    token = issue_session_token(user_id=user.id, secret=svc.settings.secret_key, days=days)
     st.session_state[SIGNED_OUT] = None
     st.session_state["authentication_status"] = True
-    st.session_state["username"] = str(user.id)  # what the cookie will hold
+    st.session_state["username"] = str(user.id)  # what the cookie holds
     st.session_state["name"] = user.display_name
     st.session_state[USER_ID] = user.id
-    _cookie_writer().cookie_controller.set_cookie()
+    st.session_state[COOKIE_SCRIPT] = _cookie_script(token, max_age=int(days * 86400))
 
 
 def signed_in_user_id() -> int | None:
@@ -71,24 +74,28 @@ def signed_in_user_id() -> int | None:
 
 
 def log_out() -> None:
-    """End the session in this tab and have the browser forget the cookie."""
-    _cookie_writer().logout(location="unrendered")
+    """End the session in this tab and have the browser forget the cookie.
+
+    A button callback: it runs before the page, so that run already shows the login."""
     for key in list(st.session_state.keys()):
-        if key not in (SIGNED_OUT, *AUTH_KEYS):
-            del st.session_state[key]
+        del st.session_state[key]
+    _forget()
+    st.session_state[SIGNED_OUT] = True
+    st.session_state[COOKIE_SCRIPT] = _cookie_script("", max_age=0)
 
 
-def _cookie_writer() -> stauth.Authenticate:
-    """The authenticator, for its cookie component (rendered where this is called)."""
-    svc = services()
-    return stauth.Authenticate(
-        login_directory(uow=svc.uow()),
-        cookie_name=COOKIE_NAME,
-        cookie_key=svc.settings.secret_key,
-        cookie_expiry_days=svc.settings.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=0,
-    )
+def sync_cookie() -> None:
+    """Draw this tab's pending cookie change, on every run of the tab: the browser runs
+    the script once, when it first appears. It takes no space and reports nothing."""
+    script = st.session_state.get(COOKIE_SCRIPT)
+    if script:
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def _cookie_script(value: str, *, max_age: int) -> str:
+    # json.dumps gives a JavaScript string literal; the token is base64url and dots anyway.
+    cookie = f"{COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; SameSite=Strict"
+    return f"<script>document.cookie = {json.dumps(cookie)};</script>"
 
 
 def _user_id(value: object) -> int | None:

@@ -36,7 +36,9 @@ def export_form(script_id: int) -> None:
     if start is None:
         return
     with st.form(f"video_settings_{script_id}"):
-        chosen = _picture(start) | {"captions": _captions(start.captions)} | _motion(start)
+        chosen = (
+            _picture(start) | {"captions": caption_fields(start.captions, "video")} | _motion(start)
+        )
         submitted = st.form_submit_button("Render video", icon="🎬", type="primary")
     if not submitted:
         return
@@ -76,21 +78,22 @@ def _picture(start: ExportSettings) -> dict[str, Any]:
     }
 
 
-def _captions(start: CaptionStyle) -> dict[str, Any]:
+def caption_fields(start: CaptionStyle, key: str) -> dict[str, Any]:
+    """The caption style's fields (inside a form), keyed `<key>_caption_...`."""
     st.markdown("**Captions**")
     on, size, position = st.columns(3)
     color, outline, highlight = st.columns(3)
     positions = ["bottom", "middle", "top"]
     return start.model_dump() | {
-        "enabled": on.toggle("Captions", value=start.enabled, key="video_captions"),
-        "size": size.slider("Font size", 16, 200, start.size, key="video_caption_size"),
-        "position": _pick(position, "Position", positions, start.position, "video_caption_pos"),
-        "color": color.color_picker("Text colour", start.color, key="video_caption_color"),
+        "enabled": on.toggle("Captions", value=start.enabled, key=f"{key}_captions"),
+        "size": size.slider("Font size", 16, 200, start.size, key=f"{key}_caption_size"),
+        "position": _pick(position, "Position", positions, start.position, f"{key}_caption_pos"),
+        "color": color.color_picker("Text colour", start.color, key=f"{key}_caption_color"),
         "outline_color": outline.color_picker(
-            "Outline colour", start.outline_color, key="video_caption_outline"
+            "Outline colour", start.outline_color, key=f"{key}_caption_outline"
         ),
         "highlight": highlight.toggle(
-            "Highlight the spoken word", value=start.highlight, key="video_caption_highlight"
+            "Highlight the spoken word", value=start.highlight, key=f"{key}_caption_highlight"
         ),
     }
 

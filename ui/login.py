@@ -10,9 +10,7 @@ from core.errors import InvalidInput, ProviderUnavailable, QuotaExceeded
 from ui.auth import start_session
 from ui.services import services
 
-# Why the last attempt failed. Kept in the session, not just drawn once: the cookie
-# component's answers rerun the page, and a message shown only by the submitting run
-# would vanish with the next one.
+# Why the last attempt failed, kept in the session so a rerun keeps showing it.
 NOTICE = "login_notice"
 
 
@@ -39,9 +37,7 @@ def login_form() -> None:
             st.session_state[NOTICE] = (type(exc) is QuotaExceeded, str(exc))
         else:
             start_session(user)
-            # No st.rerun() here: see start_session.
-            st.success("Signed in. Opening the studio…")
-            return
+            st.rerun()  # the same URL, now signed in: the page asked for, or the dashboard
     if NOTICE in st.session_state:
         must_wait, message = st.session_state[NOTICE]
         (st.warning if must_wait else st.error)(message, icon="⏳" if must_wait else None)

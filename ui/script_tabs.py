@@ -114,7 +114,7 @@ def translate_tab(script: ScriptView) -> None:
         if result:
             copy, _job = result
             flash(f"Translating into {language_name(code)}…", "🌐")
-            st.switch_page("pages/script.py", query_params={"id": str(copy.id)})
+            st.switch_page("app_pages/script.py", query_params={"id": str(copy.id)})
 
 
 def finalize_tab(script: ScriptView) -> None:
@@ -124,7 +124,7 @@ def finalize_tab(script: ScriptView) -> None:
             "Saving an edit starts a new draft; finalize again to update the screens."
         )
         st.page_link(
-            "pages/screens.py",
+            "app_pages/screens.py",
             label="Open the screens",
             icon="🖼️",
             query_params={"id": str(script.id)},
@@ -158,4 +158,4 @@ def finalize_tab(script: ScriptView) -> None:
         )
         if made is not None:
             flash(f"Finalized: {len(made)} screens.", "🔒")
-            st.switch_page("pages/screens.py", query_params={"id": str(script.id)})
+            st.switch_page("app_pages/screens.py", query_params={"id": str(script.id)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.accounts.preferences import Preferences, get_preferences
 from core.accounts.users import UserView, get_user
 from ui.services import services
 
@@ -21,6 +22,10 @@ def current_user_id() -> int:
 
 def current_user() -> UserView:
     return get_user(uow=services().uow(), user_id=current_user_id())
+
+
+def user_preferences(user_id: int) -> Preferences:
+    return get_preferences(uow=services().uow(), user_id=user_id)
 
 
 def query_id(name: str = "id") -> int | None:

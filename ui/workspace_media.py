@@ -48,7 +48,7 @@ def style_expander(workspace_id: int) -> None:
                 "Image style", value=style.image_style, key=f"workspace_image_style_{workspace_id}"
             )
             left, right = st.columns(2)
-            voice = _voice_picker(left, style.voice, workspace_id)
+            voice = voice_picker(left, style.voice, f"workspace_voice_{workspace_id}")
             model = right.text_input(
                 "Voice model",
                 value=style.voice_model,
@@ -96,19 +96,18 @@ def media_overview(found: list[ScriptView]) -> None:
                 f"🎙️ Voice {progress.done('voice')}/{total}"
             )
             link.page_link(
-                "pages/screens.py", label="Screens", icon="🖼️", query_params={"id": str(script.id)}
+                "app_pages/screens.py",
+                label="Screens",
+                icon="🖼️",
+                query_params={"id": str(script.id)},
             )
 
 
-def _voice_picker(column: Any, current: str, workspace_id: int) -> str:
+def voice_picker(column: Any, current: str, key: str) -> str:
     """A list of the account's voices; a free text field when the list can't be had."""
     voices = attempt(lambda: _voices(current_user_id()))
     if not voices:
-        return str(
-            column.text_input(
-                "Voice id", value=current, help=VOICE_HELP, key=f"workspace_voice_{workspace_id}"
-            )
-        )
+        return str(column.text_input("Voice id", value=current, help=VOICE_HELP, key=key))
     names = {
         "": "Default for the language",
         **{v.id: f"{v.name} ({v.language or v.id})" for v in voices},
@@ -121,7 +120,7 @@ def _voice_picker(column: Any, current: str, workspace_id: int) -> str:
             index=options.index(current),
             format_func=lambda vid: names.get(vid, vid),
             help=VOICE_HELP,
-            key=f"workspace_voice_{workspace_id}",
+            key=key,
         )
     )
 

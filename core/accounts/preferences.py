@@ -38,8 +38,12 @@ class Preferences(BaseModel):
 def get_preferences(*, uow: UnitOfWork, user_id: int) -> Preferences:
     """The user's preferences, defaults filled in."""
     with uow:
-        user = _user(uow, user_id)
-        return _parse(user.preferences)
+        return preferences_of(uow, user_id)
+
+
+def preferences_of(uow: UnitOfWork, user_id: int) -> Preferences:
+    """The user's preferences, inside a unit of work the caller holds."""
+    return _parse(_user(uow, user_id).preferences)
 
 
 def save_preferences(*, uow: UnitOfWork, user_id: int, preferences: Preferences) -> Preferences:

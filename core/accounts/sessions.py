@@ -1,10 +1,9 @@
 """The sign-in cookie: a signed token naming a user by id, until it expires.
 
-The token is the one streamlit-authenticator writes (HS256 over {"username", "exp_date"},
-"username" holding the user's id as text), so the authenticator's cookie component can
-keep writing and deleting it while the server reads it here, from the request, with no
-component at all: a signed-out page then renders nothing that reruns it a moment later
-(which undid a click made in that instant). Issue 9 replaces it with server-side sessions.
+The token keeps the format streamlit-authenticator wrote (HS256 over {"username",
+"exp_date"}, "username" holding the user's id as text), so cookies written before still
+sign in. The server reads it from the request; the page writes it with a line of
+JavaScript (ui/auth.py). Issue 9 replaces it with server-side sessions.
 """
 
 from __future__ import annotations
@@ -27,3 +26,9 @@ def session_user_id(*, token: str | None, secret: str, now: float | None = None)
         return None
     name = str(claims.get("username", ""))
     return int(name) if name.isdigit() else None
+
+
+def issue_session_token(*, user_id: int, secret: str, days: float, now: float | None = None) -> str:
+    """A sign-in token for `user_id` that `session_user_id` accepts for `days` days."""
+    expires = (time.time() if now is None else now) + days * 86400
+    return jwt.encode({"username": str(user_id), "exp_date": expires}, secret, algorithm="HS256")

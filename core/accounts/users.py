@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
 
 import bcrypt
 from pydantic import BaseModel
@@ -139,23 +138,6 @@ def verify_login(
 def get_user(*, uow: UnitOfWork, user_id: int) -> UserView:
     with uow:
         return _view(_load(uow, user_id))
-
-
-def login_directory(*, uow: UnitOfWork) -> dict[str, Any]:
-    """Every account in the shape streamlit-authenticator reads, keyed by user id.
-
-    The authenticator only restores sessions from its cookie, which holds that key: an id
-    names one account for good, whatever its name's case. It never sees password hashes;
-    passwords are checked by `verify_login`.
-    """
-    with uow:
-        users = uow.session.scalars(select(User)).all()
-        return {
-            "usernames": {
-                str(u.id): {"name": u.display_name, "email": u.email, "roles": [u.role.value]}
-                for u in users
-            }
-        }
 
 
 def change_password(

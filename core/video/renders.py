@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core import access
 from core.access import Action
+from core.accounts.preferences import preferences_of
 from core.errors import InvalidInput
 from core.media.assets import Facts, asset_file, store_file_asset
 from core.media.files import FileStore
@@ -151,14 +152,17 @@ def latest_good_render(
 
 
 def default_export_settings(*, uow: UnitOfWork, user_id: int, script_id: int) -> ExportSettings:
-    """The script's last render settings (else the defaults), in the workspace's aspect."""
+    """The script's last render settings (else the user's caption defaults), in the
+    workspace's aspect."""
     with uow:
         script = access.load(uow, Script, script_id, user_id=user_id, action=Action.VIEW)
         aspect = workspace_style(uow, script.workspace).aspect
         last = uow.session.scalar(
             select(Render.settings).where(Render.script_id == script_id).order_by(Render.id.desc())
         )
-    return _settings(last).model_copy(update={"aspect": aspect})
+        captions = preferences_of(uow, user_id).captions
+    start = _settings(last) if last else ExportSettings(captions=captions)
+    return start.model_copy(update={"aspect": aspect})
 
 
 def render_video_body(task: Task) -> str:

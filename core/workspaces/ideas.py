@@ -11,6 +11,7 @@ from core import access
 from core.access import Action
 from core.uow import UnitOfWork
 from core.validation import clean_description, clean_title
+from core.workspaces.styles import new_workspace
 from core.workspaces.workspace import WorkspaceView, workspace_view
 from db.models import Idea, IdeaStatus, Workspace
 
@@ -70,9 +71,9 @@ def execute_idea(*, uow: UnitOfWork, user_id: int, idea_id: int) -> WorkspaceVie
         idea = access.load(uow, Idea, idea_id, user_id=user_id, action=Action.EDIT)
         workspace = uow.session.get(Workspace, idea.workspace_id) if idea.workspace_id else None
         if workspace is None:
-            workspace = Workspace(user_id=user_id, title=idea.title, description=idea.description)
-            uow.session.add(workspace)
-            uow.session.flush()
+            workspace = new_workspace(
+                uow, user_id=user_id, title=idea.title, description=idea.description
+            )
             idea.workspace_id = workspace.id
         idea.status = IdeaStatus.IN_PROGRESS
         uow.commit()

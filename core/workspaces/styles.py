@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core import access
 from core.access import Action
 from core.accounts.keys import Providers
-from core.accounts.preferences import DEFAULT_STYLE
+from core.accounts.preferences import DEFAULT_STYLE, Preferences, preferences_of
 from core.errors import InvalidInput
 from core.providers.base import VoiceOption
 from core.uow import UnitOfWork
@@ -59,6 +59,17 @@ def preset_for(uow: UnitOfWork, workspace: Workspace) -> StylePreset:
     uow.session.flush()
     workspace.style_preset_id = preset.id
     return preset
+
+
+def new_workspace(uow: UnitOfWork, *, user_id: int, title: str, description: str) -> Workspace:
+    """A workspace (flushed, not committed) whose style starts from its maker's defaults."""
+    prefs: Preferences = preferences_of(uow, user_id)
+    workspace = Workspace(user_id=user_id, title=title, description=description)
+    uow.session.add(workspace)
+    uow.session.flush()
+    preset = preset_for(uow, workspace)
+    preset.aspect, preset.image_style, preset.voice = prefs.aspect, prefs.image_style, prefs.voice
+    return workspace
 
 
 def style_view(preset: StylePreset) -> StyleView:

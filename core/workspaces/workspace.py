@@ -16,6 +16,7 @@ from core.tasks.queue import TaskQueue
 from core.tasks.records import stop_jobs
 from core.uow import UnitOfWork
 from core.validation import clean_description, clean_title
+from core.workspaces.styles import new_workspace
 from db.models import Asset, Favorite, Script, Workspace
 
 
@@ -34,8 +35,7 @@ def create_workspace(
     """Add an empty workspace."""
     title, description = clean_title(title), clean_description(description)
     with uow:
-        workspace = Workspace(user_id=user_id, title=title, description=description)
-        uow.session.add(workspace)
+        workspace = new_workspace(uow, user_id=user_id, title=title, description=description)
         uow.commit()
         return workspace_view(uow, workspace, user_id)
 

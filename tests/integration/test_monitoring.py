@@ -145,14 +145,14 @@ def test_admin_page_says_admins_only_to_a_normal_user(studio: Studio) -> None:
     bob = register_user(
         uow=studio.svc.uow(), username="bob", password="battery staple", policy=LAPTOP
     )
-    at = no_exception(Studio(studio.svc, bob.id).open("pages/admin.py"))
+    at = no_exception(Studio(studio.svc, bob.id).open("app_pages/admin.py"))
     assert any("Admins only" in e.value for e in at.error)
     assert not at.dataframe and not at.code and "alice" not in texts(at)
 
 
 def test_admin_page_shows_queues_users_and_the_masked_dashboard_password(studio: Studio) -> None:
     register_user(uow=studio.svc.uow(), username="bob", password="battery staple", policy=LAPTOP)
-    at = no_exception(studio.open("pages/admin.py"))
+    at = no_exception(studio.open("app_pages/admin.py"))
     assert not at.error
     queues, users = at.dataframe[0].value, at.dataframe[-1].value
     assert {"llm", "media"} <= set(queues["name"])

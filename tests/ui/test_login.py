@@ -3,6 +3,7 @@ SQLite database and a real Valkey (the throttle's counts live there)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from core.accounts.invitations import create_invitation
 from core.accounts.registration import LAPTOP
+from core.accounts.sessions import session_user_id
 from core.accounts.users import UserView, register_user
 from core.bootstrap import Services, build_services
 from core.settings import Settings
 from db.migrate import upgrade
 from db.models import Invitation, User
 from tests.helpers import ROOT, no_exception
+from ui.auth import COOKIE_NAME
 from ui.services import services as app_services
 
 LOG_IN = "FormSubmitter:login_form-Log in"
@@ -90,6 +93,15 @@ def said(at: AppTest) -> list[str]:
     return [m.value for m in (*at.success, *at.info, *at.warning, *at.error)]
 
 
+def written_cookie(at: AppTest) -> str:
+    """The sign-in token the page's script stores in the browser's cookie."""
+    scripts = [h.proto.body for h in at.get("html") if COOKIE_NAME in h.proto.body]
+    assert len(scripts) == 1, scripts
+    match = re.search(rf"{COOKIE_NAME}=([^;]*);", scripts[0])
+    assert match is not None
+    return match.group(1)
+
+
 def signed_in_as(at: AppTest) -> str | None:
     captions = [c.value for c in at.sidebar.caption if c.value.startswith("Signed in as")]
     return captions[0] if captions else None
@@ -102,18 +114,18 @@ def test_a_wrong_password_on_the_login_form_is_refused(alice: UserView) -> None:
     at = log_in(opened(), "alice", "wrong horse")
     assert said(at) == ["Wrong username or password."]
     assert not authenticated(at)
-    at = no_exception(at.run())  # a rerun (the cookie component answering) keeps the message
+    at = no_exception(at.run())  # a rerun keeps the message
     assert said(at) == ["Wrong username or password."]
     at = log_in(at, "nobody", "correct horse")
     assert said(at) == ["Wrong username or password."]  # same words: no hint who exists
     assert signed_in_as(no_exception(at.run())) is None
 
 
-def test_logging_in_as_ALICE_signs_in_alice_by_id(alice: UserView) -> None:
+def test_logging_in_as_ALICE_signs_in_alice_by_id(svc: Services, alice: UserView) -> None:
     at = log_in(opened(), "ALICE", "correct horse")
-    assert said(at) == ["Signed in. Opening the studio…"]
-    assert at.session_state["username"] == str(alice.id)  # what the cookie holds
-    assert signed_in_as(no_exception(at.run())) == "Signed in as **alice** (alice)"
+    assert signed_in_as(at) == "Signed in as **alice** (alice)"  # at once, no second run
+    token = written_cookie(at)
+    assert session_user_id(token=token, secret=svc.settings.secret_key) == alice.id
 
 
 def test_the_sixth_quick_wrong_password_is_slowed_down_and_says_so(alice: UserView) -> None:
@@ -143,15 +155,18 @@ def test_a_session_whose_account_is_gone_is_signed_out(svc: Services, alice: Use
 
 
 def test_spaces_around_a_password_survive_registration_login_and_change(svc: Services) -> None:
-    at = opened("pages/register.py")
+    at = opened("app_pages/register.py")
     at = register(at, "dora", " spaced out ")
-    assert said(at) == ["Account **dora** created. You can log in now."]
+    assert signed_in_as(at) == "Signed in as **dora** (dora)"  # registering signs in
+    at.button(key="logout_button").click()
+    at = no_exception(at.run())
+    assert written_cookie(at) == ""  # the page deletes the cookie
 
     assert said(log_in(opened(), "dora", "spaced out")) == ["Wrong username or password."]
     at = log_in(opened(), "dora", " spaced out ")
-    assert said(at) == ["Signed in. Opening the studio…"]
+    assert signed_in_as(at) == "Signed in as **dora** (dora)"
 
-    at = no_exception(at.run()).switch_page("pages/settings.py")  # signed in: the app's pages
+    at = no_exception(at.run()).switch_page("app_pages/settings.py")  # signed in: the app's pages
     at = no_exception(at.run())
     fields = {t.label: t for t in at.text_input}
     fields["Current password"].input(" spaced out ")
@@ -163,14 +178,14 @@ def test_spaces_around_a_password_survive_registration_login_and_change(svc: Ser
     assert said(at) == ["Password changed."]
 
     assert said(log_in(opened(), "dora", "new secret")) == ["Wrong username or password."]
-    assert said(log_in(opened(), "dora", "\tnew secret ")) == ["Signed in. Opening the studio…"]
+    assert signed_in_as(log_in(opened(), "dora", "\tnew secret ")) == "Signed in as **dora** (dora)"
 
 
 # --- who may register -------------------------------------------------------------------
 
 
 def test_registering_a_name_in_another_case_is_refused(alice: UserView) -> None:
-    at = opened("pages/register.py")
+    at = opened("app_pages/register.py")
     at = register(at, "Alice", "another secret")
     assert said(at) == ["The username 'Alice' is taken; choose another."]
 
@@ -179,7 +194,7 @@ def test_closed_registration_shows_a_refusal_and_no_form(
     env: pytest.MonkeyPatch, svc: Services
 ) -> None:
     env.setenv("STUDIO_REGISTRATION", "closed")
-    at = opened("pages/register.py")
+    at = opened("app_pages/register.py")
     assert said(at) == [
         "Registration is closed on this server. Ask an admin if you need an account."
     ]
@@ -190,15 +205,15 @@ def test_invite_only_registration_needs_a_usable_link(
     env: pytest.MonkeyPatch, svc: Services, alice: UserView
 ) -> None:
     env.setenv("STUDIO_REGISTRATION", "invite")
-    at = opened("pages/register.py")
+    at = opened("app_pages/register.py")
     assert "by invitation only" in said(at)[0] and not at.text_input
 
     invite = create_invitation(uow=svc.uow(), requester_id=alice.id, days=1)
-    at = opened("pages/register.py", invite=invite.token)
+    at = opened("app_pages/register.py", invite=invite.token)
     at = register(at, "erin", "correct horse")
-    assert said(at) == ["Account **erin** created. You can log in now."]
+    assert signed_in_as(at) == "Signed in as **erin** (erin)"
 
-    at = opened("pages/register.py", invite=invite.token)
+    at = opened("app_pages/register.py", invite=invite.token)
     assert said(at) == ["This invitation has already been used. Ask an admin for a new link."]
     assert not at.text_input
 
@@ -207,7 +222,7 @@ def test_invite_only_registration_needs_a_usable_link(
         past = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
         uow.session.execute(update(Invitation).values(expires_at=past))
         uow.commit()
-    at = opened("pages/register.py", invite=expired.token)
+    at = opened("app_pages/register.py", invite=expired.token)
     assert said(at) == [
         "This invitation expired on 2026-01-02 03:04 UTC. Ask an admin for a new link."
     ]
@@ -220,7 +235,7 @@ def test_an_admin_makes_a_sign_up_link_on_the_admin_page(
     env.setenv("STUDIO_REGISTRATION", "invite")
     env.setenv("STUDIO_PUBLIC_URL", "https://studio.example.com")
     at = no_exception(log_in(opened(), "alice", "correct horse").run())  # alice: first, admin
-    at = no_exception(at.switch_page("pages/admin.py").run())
+    at = no_exception(at.switch_page("app_pages/admin.py").run())
     at.number_input(key="admin_invite_days").set_value(3)
     at = no_exception(
         at.button(key="FormSubmitter:admin_invite-Create a sign-up link").click().run()
@@ -229,6 +244,6 @@ def test_an_admin_makes_a_sign_up_link_on_the_admin_page(
     assert link.startswith("https://studio.example.com/register?invite=")
     assert any("Admits one person until" in c.value for c in at.caption)
 
-    at = opened("pages/register.py", invite=link.split("invite=", 1)[1])
+    at = opened("app_pages/register.py", invite=link.split("invite=", 1)[1])
     at = register(at, "erin", "correct horse")
-    assert said(at) == ["Account **erin** created. You can log in now."]
+    assert signed_in_as(at) == "Signed in as **erin** (erin)"

@@ -30,7 +30,7 @@ def bars(at: AppTest) -> list[str]:
 
 def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> None:
     script_id, _ = finalized(studio)
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert texts(at).count("Image: not generated yet") == 3
     no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
     queued = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
@@ -43,7 +43,7 @@ def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> 
 
 def test_cancel_stops_the_queued_jobs(studio: Studio) -> None:
     script_id, _ = finalized(studio, scene_count=2)
-    at = studio.open("pages/screens.py", id=script_id)
+    at = studio.open("app_pages/screens.py", id=script_id)
     at.button(key=f"screens_batch_{script_id}").click().run()
     no_exception(at.button(key=f"screens_cancel_{script_id}").click().run())
     jobs = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
@@ -56,7 +56,7 @@ def test_finished_media_appear_after_a_reload(studio: Studio) -> None:
     script_id, _ = finalized(studio)
     studio.call(request_batch, queue=studio.svc.queue, script_id=script_id)
     studio.run_jobs()
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert bars(at) == ["Images 3/3", "Voice 3/3"]
     assert len(at.get("image")) == 3 and len(at.get("audio")) == 3
     assert "not generated yet" not in texts(at)
@@ -70,7 +70,7 @@ def test_retry_failed_requeues_the_failed_jobs(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
     job = studio.call(request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
     studio.fail_job(job.id, ContentRejected("The model refused."))
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert bars(at)[0] == "Images 0/2 · 1 failed"
     assert "⚠️ Image: failed: The model refused\\." in texts(at)
     no_exception(at.button(key=f"screens_retry_{script_id}").click().run())
@@ -80,7 +80,7 @@ def test_retry_failed_requeues_the_failed_jobs(studio: Studio) -> None:
 
 def test_an_upload_that_is_not_an_image_warns_and_changes_nothing(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
-    at = studio.open("pages/screens.py", id=script_id)
+    at = studio.open("app_pages/screens.py", id=script_id)
     uploader = at.file_uploader(key=f"screens_upload_image_{screen_ids[0]}")
     uploader.set_value(("cat.png", b"just some text", "image/png")).run()
     no_exception(at.button(key=f"screens_use_image_{screen_ids[0]}").click().run())
@@ -91,7 +91,7 @@ def test_an_upload_that_is_not_an_image_warns_and_changes_nothing(studio: Studio
 def test_saving_a_screen_with_empty_narration_warns_and_keeps_it(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
     before = studio.call(list_screens, script_id=script_id)[0]
-    at = studio.open("pages/screens.py", id=script_id)
+    at = studio.open("app_pages/screens.py", id=script_id)
     at.text_area(key=f"screens_narration_{screen_ids[0]}").input("   ")
     form = f"screens_edit_{screen_ids[0]}"
     no_exception(at.button(key=f"FormSubmitter:{form}-Save screen").click().run())
@@ -101,7 +101,7 @@ def test_saving_a_screen_with_empty_narration_warns_and_keeps_it(studio: Studio)
 
 def test_saving_a_screen_keeps_the_script_finalized(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=2)
-    at = studio.open("pages/screens.py", id=script_id)
+    at = studio.open("app_pages/screens.py", id=script_id)
     at.text_area(key=f"screens_narration_{screen_ids[1]}").input("A new ending.")
     form = f"screens_edit_{screen_ids[1]}"
     no_exception(at.button(key=f"FormSubmitter:{form}-Save screen").click().run())
@@ -114,7 +114,7 @@ def test_activity_lists_a_failed_job_and_retry_requeues_it(studio: Studio) -> No
     _, screen_ids = finalized(studio, scene_count=1)
     job = studio.call(request_voice, queue=studio.svc.queue, screen_id=screen_ids[0])
     studio.fail_job(job.id, ContentRejected("The model refused."))
-    at = no_exception(studio.open("pages/activity.py"))
+    at = no_exception(studio.open("app_pages/activity.py"))
     shown = texts(at)
     assert "Recording the voice-over" in shown and "The model refused\\." in shown
     at.multiselect(key="activity_status").select("failed").run()
@@ -128,7 +128,7 @@ def test_activity_lists_a_failed_job_and_retry_requeues_it(studio: Studio) -> No
 def test_workspace_style_is_saved(studio: Studio) -> None:
     script_id = studio.written_script(scene_count=1)
     ws_id = studio.call(get_script, script_id=script_id).workspace_id
-    at = studio.open("pages/workspace.py", id=ws_id)
+    at = studio.open("app_pages/workspace.py", id=ws_id)
     at.selectbox(key=f"workspace_aspect_{ws_id}").select("16:9")
     # Offline, the voices offered are eSpeak's, one per language.
     voice = at.selectbox(key=f"workspace_voice_{ws_id}")
@@ -145,7 +145,7 @@ def test_workspace_shows_each_scripts_media_counts(studio: Studio) -> None:
     studio.call(create_script, workspace_id=ws_id, topic="Squid")  # a draft
     studio.call(request_image, queue=studio.svc.queue, screen_id=screen_ids[0])
     studio.run_jobs()
-    at = no_exception(studio.open("pages/workspace.py", id=ws_id))
+    at = no_exception(studio.open("app_pages/workspace.py", id=ws_id))
     captions = [c.value for c in at.caption]
     assert "🖼️ Images 1/2 · 🎙️ Voice 0/2" in captions
     assert captions.count("not finalized") == 1
@@ -155,12 +155,12 @@ def test_workspace_shows_each_scripts_media_counts(studio: Studio) -> None:
 
 def test_preview_button_renders_a_clip_of_the_screen(studio: Studio) -> None:
     script_id, screen_ids = finalized(studio, scene_count=1)
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert not [b for b in at.button if b.key == f"screens_preview_{screen_ids[0]}"]  # no media
     studio.call(request_batch, queue=studio.svc.queue, script_id=script_id)
     studio.run_jobs()
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     no_exception(at.button(key=f"screens_preview_{screen_ids[0]}").click().run())
     studio.run_jobs()  # the worker renders the clip (real ffmpeg, 720p)
-    at = no_exception(studio.open("pages/screens.py", id=script_id))
+    at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert len(at.get("video")) == 1

@@ -46,7 +46,7 @@ def submit(at: AppTest, script_id: int) -> AppTest:
 
 def test_the_page_shows_the_export_form_with_the_workspace_defaults(studio: Studio) -> None:
     script_id = finalized(studio)
-    at = no_exception(studio.open("pages/video.py", id=script_id))
+    at = no_exception(studio.open("app_pages/video.py", id=script_id))
     assert [t.value for t in at.title] == ["🎬 Octopus minds"]
     assert "No video yet" in texts(at)
     assert at.selectbox(key="video_aspect").value == "9:16"
@@ -58,7 +58,7 @@ def test_the_page_shows_the_export_form_with_the_workspace_defaults(studio: Stud
 
 def test_a_render_without_media_warns_naming_the_screens(studio: Studio) -> None:
     script_id = finalized(studio, scene_count=3)
-    at = no_exception(submit(studio.open("pages/video.py", id=script_id), script_id))
+    at = no_exception(submit(studio.open("app_pages/video.py", id=script_id), script_id))
     assert [w.value for w in at.warning] == [
         "Screens 1, 2 and 3 have no voice-over; screens 1, 2 and 3 have no image. "
         "Generate them first."
@@ -70,7 +70,7 @@ def test_a_render_shows_progress_then_the_video_and_history(
     studio: Studio, renderer: FakeRenderer
 ) -> None:
     script_id = with_media(studio)
-    at = studio.open("pages/video.py", id=script_id)
+    at = studio.open("app_pages/video.py", id=script_id)
     at.selectbox(key="video_resolution").select("720p")
     at.toggle(key="video_captions").set_value(False)
     no_exception(submit(at, script_id))
@@ -81,7 +81,7 @@ def test_a_render_shows_progress_then_the_video_and_history(
     studio.run_jobs()
     [job] = renderer.jobs
     assert job.settings.resolution == "720p" and not job.settings.captions.enabled
-    at = no_exception(studio.open("pages/video.py", id=script_id))
+    at = no_exception(studio.open("app_pages/video.py", id=script_id))
     assert not at.get("progress")
     assert len(at.get("video")) == 1
     downloads = [d.proto.label for d in at.get("download_button")]
@@ -101,7 +101,7 @@ def test_a_failed_render_is_listed_with_its_reason(studio: Studio, renderer: Fak
     renderer.fail = RuntimeError("ffmpeg exploded")
     with pytest.raises(RuntimeError):
         studio.run_jobs()
-    at = no_exception(studio.open("pages/video.py", id=script_id))
+    at = no_exception(studio.open("app_pages/video.py", id=script_id))
     shown = texts(at)
     assert "⚠️ **Failed**" in shown and r"Why: Unexpected error\: RuntimeError" in shown
     assert "No video yet" in shown and not at.get("download_button")
@@ -109,7 +109,7 @@ def test_a_failed_render_is_listed_with_its_reason(studio: Studio, renderer: Fak
 
 def test_batch_with_video_on_the_screens_page_queues_the_render(studio: Studio) -> None:
     script_id = finalized(studio)
-    at = studio.open("pages/screens.py", id=script_id)
+    at = studio.open("app_pages/screens.py", id=script_id)
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Video"]
     assert [link.query_string for link in links] == [f"id={script_id}"]
     at.checkbox(key=f"screens_with_video_{script_id}").check()

@@ -1,4 +1,4 @@
-"""The layering rules of STYLE.md, checked on the source: pages/ui → core → db/providers/queue."""
+"""The layering rules of STYLE.md, checked on the source: app_pages/ui → core → db/queue."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def python_files(*parts: str) -> Iterator[Path]:
 
 
 def ui_files() -> list[Path]:
-    return list(python_files("Home.py", "pages", "ui"))
+    return list(python_files("Home.py", "app_pages", "ui"))
 
 
 def test_the_checker_sees_every_kind_of_import() -> None:
@@ -111,8 +111,8 @@ PACKAGE_RULES: dict[str, tuple[str, ...]] = {
                        "core.media", "core.tasks", "core.video", "core.workspaces"),
     "core/access.py": ("core.accounts", "core.media", "core.scripts", "core.tasks",
                        "core.video", "core.workspaces", "core.providers", "core.bootstrap"),
-    "core": ("jobs", "pages", "ui"),
-    "db": ("core", "jobs", "pages", "ui"),
+    "core": ("jobs", "app_pages", "ui"),
+    "db": ("core", "jobs", "app_pages", "ui"),
 }  # fmt: skip
 # A user id compared with an object's owner, anywhere but in core/access.py.
 OWNER_COMPARISON = re.compile(r"\buser_id\s*[!=]=|[!=]=\s*[\w.]*\buser_id\b")
@@ -149,7 +149,7 @@ def test_packages_import_only_what_their_layer_allows(rule: str) -> None:
 def test_only_the_access_module_compares_a_user_with_an_owner() -> None:
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in python_files("core", "jobs", "pages", "ui")
+        for path in python_files("core", "jobs", "app_pages", "ui")
         if path != ROOT / "core" / "access.py"
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if OWNER_COMPARISON.search(line)
@@ -167,7 +167,9 @@ def test_the_owner_check_sees_a_comparison() -> None:
 def test_every_public_function_is_used_outside_the_tests() -> None:
     """Production code that only tests call is either wired in where a user needs it, or
     removed (functions of modules, not methods: protocols and classes are read as a whole)."""
-    app = list(python_files("core", "jobs", "db", "ui", "pages", "Home.py", "studio.py", "bench"))
+    app = list(
+        python_files("core", "jobs", "db", "ui", "app_pages", "Home.py", "studio.py", "bench")
+    )
     defined: dict[str, Path] = {}
     used: set[str] = set()
     for path in app:
@@ -192,7 +194,7 @@ def test_every_public_function_is_used_outside_the_tests() -> None:
 # --- dependencies say what we use ---------------------------------------------------------
 
 REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "bench/requirements.txt")
-LOCAL = {"core", "jobs", "db", "ui", "pages", "bench", "tests", "studio", "Home"}
+LOCAL = {"core", "jobs", "db", "ui", "app_pages", "bench", "tests", "studio", "Home"}
 
 
 def pinned() -> dict[str, str]:
@@ -216,7 +218,7 @@ def used_distributions() -> tuple[set[str], set[str], set[str]]:
     owners = packages_distributions()
     imported: set[str] = set()
     strings: set[str] = set()
-    for path in python_files(".", "core", "jobs", "db", "ui", "pages", "bench", "tests"):
+    for path in python_files(".", "core", "jobs", "db", "ui", "app_pages", "bench", "tests"):
         if ".venv" in path.parts:
             continue
         source = path.read_text()

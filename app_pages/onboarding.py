@@ -39,4 +39,4 @@ with st.form("welcome_idea"):
         )
         if idea is not None:
             finish_onboarding(uow=svc.uow(), user_id=user_id, offline_mode=offline)
-            st.switch_page("pages/ideas.py")
+            st.switch_page("app_pages/ideas.py")

@@ -9,7 +9,6 @@ import streamlit as st
 from core.scripts.script import get_script
 from ui.batch_button import batch_button
 from ui.batch_progress import batch_section
-from ui.flash import show_flash
 from ui.loading import load_from_url
 from ui.render_view import render_progress
 from ui.screen_card import screen_cards
@@ -18,18 +17,17 @@ from ui.session import current_user_id
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 script = load_from_url(
     lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open a script and finalize it to get its screens.",
-    back="pages/workspaces.py",
+    back="app_pages/workspaces.py",
     back_label="Back to Workspaces",
 )
 
 back = {"id": str(script.id)}
 to_script, to_video = st.columns(2)
-to_script.page_link("pages/script.py", label="Back to the script", icon="⬅️", query_params=back)
-to_video.page_link("pages/video.py", label="Video", icon="🎬", query_params=back)
+to_script.page_link("app_pages/script.py", label="Back to the script", icon="⬅️", query_params=back)
+to_video.page_link("app_pages/video.py", label="Video", icon="🎬", query_params=back)
 st.title(f"🖼️ {script.title}", anchor=False)
 
 if script.finalized_version is None:
@@ -37,7 +35,7 @@ if script.finalized_version is None:
         "This script is not finalized yet: finalize it on the script page to split it into screens."
     )
     st.page_link(
-        "pages/script.py", label="Open the script to finalize it", icon="📝", query_params=back
+        "app_pages/script.py", label="Open the script to finalize it", icon="📝", query_params=back
     )
     st.stop()
 if script.status != "finalized":

@@ -1,4 +1,4 @@
-"""Settings: profile, password and the API key vault."""
+"""Settings: profile, password, defaults for new work, the theme and the API key vault."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import streamlit as st
 from core.accounts.users import change_password, update_profile
 from ui.errors import attempt, succeeded
 from ui.key_vault import key_vault
+from ui.preferences_form import defaults_form, theme_switch
 from ui.services import services
 from ui.session import current_user, current_user_id
 
 st.title("Settings")
 svc = services()
 user_id = current_user_id()
-profile_tab, password_tab, keys_tab = st.tabs(["Profile", "Password", "API keys"])
+profile_tab, defaults_tab, password_tab, keys_tab = st.tabs(
+    ["Profile", "Defaults", "Password", "API keys"]
+)
 
 with profile_tab:
     user = current_user()
@@ -24,6 +27,10 @@ with profile_tab:
             lambda: update_profile(uow=svc.uow(), user_id=user_id, display_name=name, email=email)
         ):
             st.success("Profile saved.")
+    theme_switch()
+
+with defaults_tab:
+    defaults_form()
 
 with password_tab, st.form("settings_password", clear_on_submit=True):
     current = st.text_input("Current password", type="password")

@@ -10,7 +10,7 @@ from core.scripts.versions import list_versions
 from core.scripts.writing import request_generation
 from core.tasks.records import list_jobs
 from ui.errors import attempt
-from ui.flash import flash, show_flash
+from ui.flash import flash
 from ui.jobs import job_progress
 from ui.loading import load_from_url
 from ui.script_editor import edit_tab, forget_base
@@ -22,16 +22,15 @@ STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 script = load_from_url(
     lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open one from its workspace.",
-    back="pages/workspaces.py",
+    back="app_pages/workspaces.py",
     back_label="Back to Workspaces",
 )
 
 st.page_link(
-    "pages/workspace.py",
+    "app_pages/workspace.py",
     label="Back to the workspace",
     icon="⬅️",
     query_params={"id": str(script.workspace_id)},
@@ -44,7 +43,7 @@ st.caption(
 )
 if script.source_script_id:
     st.page_link(
-        "pages/script.py",
+        "app_pages/script.py",
         label="Translated from this script",
         icon="🌐",
         query_params={"id": str(script.source_script_id)},

@@ -7,7 +7,6 @@ import streamlit as st
 from core.tasks.kinds import labels
 from core.tasks.records import JobView, list_jobs
 from ui.errors import attempt
-from ui.flash import show_flash
 from ui.job_actions import cancel_button, retry_button
 from ui.listing import md
 from ui.live import poll_every, rerun_page_once
@@ -26,7 +25,6 @@ LABELS = labels()
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 st.title("📋 Activity", anchor=False)
 st.caption(
     "Every job you started: writing and translating scripts, images, voice-overs, previews "

@@ -6,7 +6,9 @@ import streamlit as st
 
 from core.accounts.registration import RegistrationPolicy, check_registration
 from core.accounts.users import register_user
+from ui.auth import start_session
 from ui.errors import attempt, succeeded
+from ui.flash import flash
 from ui.services import services
 
 svc = services()
@@ -14,7 +16,7 @@ policy = RegistrationPolicy.from_settings(svc.settings)
 invite = st.query_params.get("invite", "")
 
 st.title("Create your account")
-st.markdown("Already registered? [Log in](./)")
+st.page_link("app_pages/login.py", label="Already registered? Log in", icon="🔑")
 # Closed, or invitation-only without a usable link: say why, and show no form.
 if not succeeded(lambda: check_registration(uow=svc.uow(), policy=policy, invite_token=invite)):
     st.stop()
@@ -49,5 +51,8 @@ if submitted:
             )
         )
         if user is not None:
-            st.success(f"Account **{user.username}** created. You can log in now.")
-            st.markdown("[🔑 Go to log in](./)")
+            for key in ("register_password", "register_repeat"):
+                st.session_state.pop(key, None)
+            start_session(user)
+            flash(f"Welcome, {user.display_name}! Your account is ready.", "🎉")
+            st.rerun()  # signed in now: /register opens the Welcome page

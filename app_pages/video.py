@@ -6,7 +6,6 @@ import streamlit as st
 
 from core.scripts.script import get_script
 from ui.export_form import export_form, music_expander
-from ui.flash import show_flash
 from ui.loading import load_from_url
 from ui.render_view import latest_video, render_history, render_progress
 from ui.services import services
@@ -14,21 +13,20 @@ from ui.session import current_user_id
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 script = load_from_url(
     lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open a script's screens to make its video.",
-    back="pages/workspaces.py",
+    back="app_pages/workspaces.py",
     back_label="Back to Workspaces",
 )
 
 back = {"id": str(script.id)}
-st.page_link("pages/screens.py", label="Back to the screens", icon="⬅️", query_params=back)
+st.page_link("app_pages/screens.py", label="Back to the screens", icon="⬅️", query_params=back)
 st.title(f"🎬 {script.title}", anchor=False)
 
 if script.status != "finalized":
     st.info("Finalize the script first: the video is made from the screens of its final version.")
-    st.page_link("pages/script.py", label="Open the script", icon="📝", query_params=back)
+    st.page_link("app_pages/script.py", label="Open the script", icon="📝", query_params=back)
     st.stop()
 
 render_progress(script.id)

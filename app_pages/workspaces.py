@@ -15,7 +15,6 @@ from core.workspaces.workspace import (
     update_workspace,
 )
 from ui.errors import attempt, succeeded
-from ui.flash import show_flash
 from ui.listing import add_form, delete_button, edit_form, md
 from ui.services import services
 from ui.session import current_user_id
@@ -28,7 +27,6 @@ svc = services()
 user_id = current_user_id()
 # What deleting needs besides the id: it stops the item's jobs, then removes its files.
 svc_args = {"uow": svc.uow(), "queue": svc.queue, "files": svc.files, "user_id": user_id}
-show_flash()
 st.title("🗂️ Workspaces")
 
 add_form(
@@ -77,7 +75,7 @@ def workspace_card(ws: WorkspaceView) -> None:
         text.caption(f"{scripts} · updated {ws.updated_at:%Y-%m-%d %H:%M}")
         open_, edit, remove = actions.columns(3)
         if open_.button("Open", key=f"workspaces_open_{ws.id}", icon="📂", type="primary"):
-            st.switch_page("pages/workspace.py", query_params={"id": str(ws.id)})
+            st.switch_page("app_pages/workspace.py", query_params={"id": str(ws.id)})
         if edit.button("Edit", key=f"workspaces_edit_{ws.id}", icon="✏️"):
             st.session_state[EDITING] = ws.id
             st.rerun()

@@ -16,12 +16,12 @@ st.title(f"Hello, {user.display_name}")
 
 if not user.onboarded:
     st.info("New here? The welcome page sets you up in a minute.")
-    st.page_link("pages/onboarding.py", label="Start here", icon="👋")
+    st.page_link("app_pages/onboarding.py", label="Start here", icon="👋")
 
 quick = st.columns(3)
-quick[0].page_link("pages/ideas.py", label="New idea", icon="💡")
-quick[1].page_link("pages/workspaces.py", label="Workspaces", icon="🗂️")
-quick[2].page_link("pages/settings.py", label="API keys", icon="🔑")
+quick[0].page_link("app_pages/ideas.py", label="New idea", icon="💡")
+quick[1].page_link("app_pages/workspaces.py", label="Workspaces", icon="🗂️")
+quick[2].page_link("app_pages/settings.py", label="API keys", icon="🔑")
 
 st.subheader("Recent workspaces")
 recent = list_workspaces(uow=svc.uow(), user_id=user_id)[:5]
@@ -29,7 +29,7 @@ if not recent:
     st.caption("No workspace yet: execute an idea to create one.")
 for ws in recent:
     if st.button(f"{'★ ' if ws.favorite else ''}{ws.title}", key=f"dash_ws_{ws.id}"):
-        st.switch_page("pages/workspace.py", query_params={"id": ws.id})
+        st.switch_page("app_pages/workspace.py", query_params={"id": ws.id})
 
 st.subheader("Jobs")
 jobs = [j for j in list_jobs(uow=svc.uow(), user_id=user_id) if j.active]

@@ -11,11 +11,11 @@ from core.scripts.script import ScriptView, create_script, delete_script, list_s
 from core.scripts.writing import request_generation
 from core.workspaces.workspace import WorkspaceView, get_workspace
 from ui.errors import attempt
-from ui.flash import flash, show_flash
+from ui.flash import flash
 from ui.listing import delete_button, md
 from ui.loading import load_from_url
 from ui.services import services
-from ui.session import current_user_id
+from ui.session import current_user_id, user_preferences
 from ui.workspace_media import media_overview, style_expander
 
 TONES = ["informative", "dramatic", "funny", "inspiring", "calm"]
@@ -26,14 +26,13 @@ svc = services()
 user_id = current_user_id()
 # What deleting needs besides the id: it stops the item's jobs, then removes its files.
 svc_args = {"uow": svc.uow(), "queue": svc.queue, "files": svc.files, "user_id": user_id}
-show_flash()
 workspace = load_from_url(
     lambda workspace_id: get_workspace(uow=svc.uow(), user_id=user_id, workspace_id=workspace_id),
     missing="No workspace selected: open one from the list.",
-    back="pages/workspaces.py",
+    back="app_pages/workspaces.py",
     back_label="Back to Workspaces",
 )
-st.page_link("pages/workspaces.py", label="All workspaces", icon="⬅️")
+st.page_link("app_pages/workspaces.py", label="All workspaces", icon="⬅️")
 st.title(f"📁 {workspace.title}", anchor=False)
 if workspace.description:
     st.markdown(md(workspace.description))
@@ -52,7 +51,7 @@ def script_row(script: ScriptView) -> None:
             f"{version} · {script.tone} · {script.target_seconds} s · {script.scene_count} scenes"
         )
         if action.button("Open", key=f"workspace_open_{script.id}", icon="📝", type="primary"):
-            st.switch_page("pages/script.py", query_params={"id": str(script.id)})
+            st.switch_page("app_pages/script.py", query_params={"id": str(script.id)})
         delete_button(
             remove,
             state_key=DELETING,
@@ -68,8 +67,13 @@ def new_script_form(ws: WorkspaceView) -> None:
         topic = st.text_area("Topic", value=ws.title, key=f"workspace_topic_{ws.id}")
         left, right = st.columns(2)
         tone = left.selectbox("Tone", TONES, key=f"workspace_tone_{ws.id}")
+        codes, usual = list(LANGUAGES), user_preferences(user_id).language
         language = right.selectbox(
-            "Language", list(LANGUAGES), format_func=language_name, key=f"workspace_lang_{ws.id}"
+            "Language",
+            codes,
+            index=codes.index(usual) if usual in codes else 0,
+            format_func=language_name,
+            key=f"workspace_lang_{ws.id}",
         )
         seconds = left.number_input(
             "Target length in seconds",
@@ -113,14 +117,14 @@ def new_script_form(ws: WorkspaceView) -> None:
         )
     ):  # the script exists; stay here so the reason above stays readable
         st.page_link(
-            "pages/script.py",
+            "app_pages/script.py",
             label="Open the new script",
             icon="📝",
             query_params={"id": str(script.id)},
         )
         return
     flash("Script created: writing it now…" if right_away else "Script created.", "✍️")
-    st.switch_page("pages/script.py", query_params={"id": str(script.id)})
+    st.switch_page("app_pages/script.py", query_params={"id": str(script.id)})
 
 
 st.subheader("Scripts", anchor=False)

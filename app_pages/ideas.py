@@ -13,7 +13,6 @@ from core.workspaces.ideas import (
     update_idea,
 )
 from ui.errors import attempt
-from ui.flash import show_flash
 from ui.listing import add_form, delete_button, edit_form, md
 from ui.services import services
 from ui.session import current_user_id
@@ -25,7 +24,6 @@ STATUS = {"new": "🆕 New", "in_progress": "🚧 In progress", "done": "✅ Don
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 st.title("💡 Ideas")
 
 add_form(
@@ -73,7 +71,7 @@ def idea_card(idea: IdeaView) -> None:
                 lambda: execute_idea(uow=svc.uow(), user_id=user_id, idea_id=idea.id)
             )
             if workspace:
-                st.switch_page("pages/workspace.py", query_params={"id": str(workspace.id)})
+                st.switch_page("app_pages/workspace.py", query_params={"id": str(workspace.id)})
         if edit.button("Edit", key=f"ideas_edit_{idea.id}", icon="✏️"):
             st.session_state[EDITING] = idea.id
             st.rerun()
