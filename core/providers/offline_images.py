@@ -1,9 +1,11 @@
 """Procedural images with Pillow: the offline image generator (no key, no network).
 
-A picture is built from the request alone, so the same request gives the same PNG bytes:
-a palette and motifs picked from words of the prompt and style ("night", "ocean",
-"sunset"…; any other text hashes to a hue), a gradient sky, shapes placed by a seeded
-RNG (prompt + style + variant), the prompt's key words in large type and a vignette.
+A draft picture suggests the scene rather than spelling out its prompt. It is built from
+the request alone, so the same request gives the same PNG bytes (the asset cache relies on
+that): a palette and motifs picked from words of the prompt and style ("night", "ocean",
+"sunset"…; any other text hashes to a hue and a set of motifs), a gradient sky, shapes
+placed by an RNG seeded with prompt + style + variant, a vignette, and the prompt as a
+small one-line caption in a band along the top (away from the video's own captions).
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ import io
 import math
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 from core.providers.base import GeneratedImage, ImageRequest
 
 RGB = tuple[int, int, int]
-Palette = tuple[RGB, RGB, RGB, RGB]  # sky top, sky bottom, shapes, light (text, stars)
+Palette = tuple[RGB, RGB, RGB, RGB]  # sky top, sky bottom, shapes, light (orbs, stars)
 
 
 # Style words that change the whole picture's look (applied after drawing, before the title).
@@ -34,12 +37,11 @@ _LOOKS = {
     "vivid": "neon vivid cyberpunk bold saturated",
 }
 LOOK_WORDS = {word: look for look, words in _LOOKS.items() for word in words.split()}
-# Words of three letters or more that say nothing about what the picture shows.
-STOPWORDS = frozenset({
-    "the", "and", "from", "for", "with", "over", "under", "into", "onto", "its", "his", "her",
-    "their", "this", "that", "these", "those", "are", "was", "were", "being", "very", "close",
-    "close-up", "shot", "view", "scene", "image", "photo", "picture", "showing", "shows", "style",
-})  # fmt: skip
+# The caption band's height as a share of the picture's, at most; a picture too small for a
+# legible caption gets none.
+CAPTION_BAND = 0.06
+SMALLEST_CAPTION_PX = 9
+_INK = (238, 238, 232)  # the caption's colour
 
 
 def _words(text: str) -> list[str]:
@@ -53,15 +55,6 @@ def theme_of(request: ImageRequest) -> str | None:
             if theme := THEME_WORDS.get(word) or THEME_WORDS.get(word.removesuffix("s")):
                 return theme
     return None
-
-
-def key_words(prompt: str, limit: int = 4) -> list[str]:
-    """The first few content words of the prompt, in order: what the picture is 'of'."""
-    found: list[str] = []
-    for word in re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", prompt):
-        if word.lower() not in STOPWORDS and len(word) > 2 and word.upper() not in found:
-            found.append(word.upper())
-    return found[:limit]
 
 
 def _hls(hue: float, lightness: float, saturation: float) -> RGB:
@@ -130,7 +123,9 @@ def _ridges(c: _Canvas, *, jagged: bool) -> None:
             jitter = c.rng.uniform(0, amp / 3) if jagged else 0
             points.append((c.w * i / 40, base - amp * wave - jitter))
         points.append((float(c.w), float(c.h)))
-        c.draw.polygon(points, fill=(*c.p[2], 150 + 50 * layer))
+        shade = 1 - 0.25 * layer  # nearer layers darker: depth, and contrast on a pale sky
+        colour = (round(c.p[2][0] * shade), round(c.p[2][1] * shade), round(c.p[2][2] * shade))
+        c.draw.polygon(points, fill=(*colour, 150 + 50 * layer))
 
 
 def _skyline(c: _Canvas) -> None:
@@ -153,7 +148,7 @@ THEMES: dict[str, tuple[str, tuple[Motif, ...], str]] = {
               "night moon midnight dark evening owl"),
     "space": ("#000000 #240046 #7b2cbf #e0c3fc", (_stars, _orb, _bubbles),
               "space galaxy planet star cosmos astronaut rocket"),
-    "ocean": ("#022b4f #2a7fb0 #0b5f8a #e0f4ff", (_bubbles, _waves),
+    "ocean": ("#022b4f #2a7fb0 #0b5f8a #e0f4ff", (_orb, _bubbles, _waves),
               "ocean sea water underwater wave beach octopus fish whale reef"),
     "forest": ("#0b2e1a #5c8a3a #1f5130 #ecf39e", (_orb, _mountains, _mountains),
                "forest tree jungle wood leaf garden mountain"),
@@ -168,9 +163,16 @@ THEMES: dict[str, tuple[str, tuple[Motif, ...], str]] = {
     "city": ("#0d1b2a #415a77 #1b263b #fca311", (_stars, _orb, _skyline),
              "city street skyline building urban traffic"),
 }  # fmt: skip
-# The first theme word in the prompt wins, then in the style; no theme: hashed colours.
+# The first theme word in the prompt wins, then in the style; no theme: hashed colours, and
+# one of these sets of motifs picked by the same hash.
 THEME_WORDS = {word: theme for theme, (_, _, words) in THEMES.items() for word in words.split()}
-DEFAULT_MOTIFS: tuple[Motif, ...] = (_bubbles, _orb, _waves)
+OTHER_MOTIFS: tuple[tuple[Motif, ...], ...] = (
+    (_bubbles, _orb, _waves),
+    (_orb, _mountains, _waves),
+    (_stars, _orb, _mountains),
+    (_bubbles, _bubbles, _waves),
+    (_orb, _waves, _waves),
+)
 
 
 def _palette(theme: str) -> Palette:
@@ -205,29 +207,66 @@ def _apply_style(image: Image.Image, style: str) -> Image.Image:
     return Image.blend(image, Image.new("RGB", image.size, _hashed_palette(style)[1]), 0.15)
 
 
-def _draw_title(image: Image.Image, words: list[str], p: Palette) -> None:
-    """The key words in large type, wrapped to ~86 % of the width, above the middle."""
-    if not words:
-        return
-    w, h = image.size
-    draw = ImageDraw.Draw(image)
-    size = max(8, min(w // 7, h // 8))
-    while True:
-        font = ImageFont.load_default(size=size)
-        lines: list[str] = []
-        for word in words:
-            joined = f"{lines[-1]} {word}" if lines else word
-            if lines and draw.textlength(joined, font=font) <= w * 0.86:
-                lines[-1] = joined
-            else:
-                lines.append(word)
-        if size <= 8 or max(draw.textlength(line, font=font) for line in lines) <= w * 0.86:
-            break
-        size = int(size * 0.9)
-    draw.multiline_text(
-        (w / 2, h * 0.42), "\n".join(lines), font=font, anchor="mm", align="center",
-        fill=p[3], stroke_width=max(1, size // 12), stroke_fill=(10, 10, 20), spacing=size // 5,
-    )  # fmt: skip
+def _draw_caption(picture: Image.Image, prompt: str) -> None:
+    """The prompt on one line, in small type on a darkened band along the top."""
+    w, h = picture.size
+    size = int(min(w / 30, h * CAPTION_BAND / 1.6))
+    text = " ".join(_without_accents(prompt).split())
+    if size < SMALLEST_CAPTION_PX or not text or not all(map(_has_glyph, text)):
+        return  # the bundled font draws ASCII only: no caption beats a row of boxes
+    font, band, margin = _font(size), round(size * 1.6), round(size * 0.6)
+    assert font is not None  # _has_glyph said so
+    while font.getlength(text) > w - 2 * margin and " " in text:
+        text = text.rsplit(" ", 1)[0].rstrip(",;:") + "…"  # drop whole words from the end
+    strip = picture.crop((0, 0, w, band))
+    picture.paste(Image.blend(strip, Image.new("RGB", strip.size), 0.45), (0, 0))
+    ImageDraw.Draw(picture).text((margin, band / 2), text, font=font, anchor="lm", fill=_INK)
+
+
+def _without_accents(text: str) -> str:
+    """The text without accents ("Café" → "Cafe"): the bundled font has no accented letters."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont | None:
+    font = ImageFont.load_default(size=size)  # Aileron; a bitmap font if Pillow lacks FreeType
+    return font if isinstance(font, ImageFont.FreeTypeFont) else None
+
+
+@cache
+def _has_glyph(char: str) -> bool:
+    """True if the bundled font draws the character as more than its empty box."""
+    font = _font(16)
+    if font is None:
+        return False
+    return char.isspace() or bytes(font.getmask(char)) != bytes(font.getmask("\uffff"))
+
+
+def draw_scene(request: ImageRequest) -> Image.Image:
+    """The picture without its caption: sky, motifs, style and vignette."""
+    size = (request.width, request.height)
+    key = f"{request.prompt}\x1f{request.style}\x1f{request.variant}"
+    rng = random.Random(hashlib.sha256(key.encode()).digest())
+    theme = theme_of(request)
+    described = f"{request.prompt}|{request.style}"
+    palette = _palette(theme) if theme else _hashed_palette(described)
+    if request.variant:  # variants 1, 2, 3, 4… turn the hue by +0.1, -0.1, +0.2, -0.2…
+        turns = (request.variant + 1) // 2 * (1 if request.variant % 2 else -1)
+        palette = _shift_hue(palette, 0.1 * turns)
+    image = _gradient(size, palette[0], palette[1]).convert("RGBA")
+    overlay = Image.new("RGBA", size, (0, 0, 0, 0))
+    canvas = _Canvas(ImageDraw.Draw(overlay), rng, request.width, request.height, palette)
+    for motif in THEMES[theme][1] if theme else _hashed_motifs(described):
+        motif(canvas)
+    picture = Image.alpha_composite(image, overlay).convert("RGB")
+    return _vignette(_apply_style(picture, request.style))
+
+
+def _hashed_motifs(text: str) -> tuple[Motif, ...]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return OTHER_MOTIFS[digest[2] % len(OTHER_MOTIFS)]
 
 
 class OfflineImages:
@@ -235,22 +274,8 @@ class OfflineImages:
 
     def generate_image(self, request: ImageRequest) -> GeneratedImage:
         """Return a procedural picture of the prompt, exactly width × height, as PNG."""
-        size = (request.width, request.height)
-        key = f"{request.prompt}\x1f{request.style}\x1f{request.variant}"
-        rng = random.Random(hashlib.sha256(key.encode()).digest())
-        theme = theme_of(request)
-        palette = _palette(theme) if theme else _hashed_palette(f"{request.prompt}|{request.style}")
-        if request.variant:  # variants 1, 2, 3, 4… turn the hue by +0.1, -0.1, +0.2, -0.2…
-            turns = (request.variant + 1) // 2 * (1 if request.variant % 2 else -1)
-            palette = _shift_hue(palette, 0.1 * turns)
-        image = _gradient(size, palette[0], palette[1]).convert("RGBA")
-        overlay = Image.new("RGBA", size, (0, 0, 0, 0))
-        canvas = _Canvas(ImageDraw.Draw(overlay), rng, request.width, request.height, palette)
-        for motif in THEMES[theme][1] if theme else DEFAULT_MOTIFS:
-            motif(canvas)
-        picture = Image.alpha_composite(image, overlay).convert("RGB")
-        picture = _vignette(_apply_style(picture, request.style))
-        _draw_title(picture, key_words(request.prompt), palette)
+        picture = draw_scene(request)
+        _draw_caption(picture, request.prompt)
         out = io.BytesIO()
         picture.save(out, format="PNG", compress_level=3)  # fast; the renderer re-encodes anyway
         return GeneratedImage(out.getvalue(), "image/png", request.width, request.height)

@@ -1,7 +1,8 @@
 """Offline speech: eSpeak NG from the `espeakng-loader` wheel, driven through ctypes.
 
 The library's synchronous mode hands back 16-bit mono PCM plus WORD events (character
-position in the text, time in ms); those events become the caption timings.
+position in the text, time in ms); those events become the caption timings. Japanese is
+spoken from a kana reading (kana_reading.py); its events map back to the original text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from core.errors import InvalidInput, ProviderError, ProviderUnavailable
 from core.providers.base import SpeechAudio, VoiceOption, VoiceRequest, WordTiming
+from core.providers.kana_reading import Reading, read_as_kana
 from core.scripts.languages import LANGUAGES, language_name
 
 # Our language codes → eSpeak NG voice names (file names under espeak-ng-data/lang).
@@ -46,8 +48,9 @@ _PARAM_RATE = 1
 # Samples quieter than this (about -42 dBFS) at a word's edges are trimmed from its timing;
 # eSpeak's pauses are digital zeros, so the exact value matters little.
 _SILENCE_PEAK = 256
-# Kana and Han: written without spaces, so eSpeak's word events are the only word boundaries.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# Kana, Han and their punctuation: written without spaces, so eSpeak's word events are the
+# only word boundaries in them and where they meet Latin letters or digits ("東京でAIの").
+_CJK = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 _LOCK = threading.Lock()  # libespeak-ng keeps its state in globals: one synthesis at a time
 
@@ -84,10 +87,13 @@ class OfflineVoice:
         text = request.text.replace("\x00", " ")
         if not text.strip():
             raise InvalidInput("The narration is empty: write something to speak.")
+        voice = _voice_name(request)
+        reading = _reading(text, voice)
         with _LOCK, _espeak() as (lib, rate):
-            samples, events = _speak(lib, text, _voice_name(request))
+            samples, spoken_events = _speak(lib, reading.text, voice)
         if not samples:
             raise InvalidInput("Nothing in the narration can be spoken: write some words.")
+        events = [(reading.source(position), ms) for position, ms in spoken_events]
         spans = _word_spans(text, [position for position, _ in events])
         return SpeechAudio(
             data=_wav(samples, rate),
@@ -95,6 +101,25 @@ class OfflineVoice:
             duration=len(samples) / rate,
             words=_timings(text, spans, events, samples, rate),
         )
+
+    def phonemes(self, request: VoiceRequest) -> str:
+        """eSpeak's phoneme mnemonics for what `synthesize` says (as `espeak-ng -x` prints)."""
+        voice = _voice_name(request)
+        spoken = _reading(request.text.replace("\x00", " "), voice).text.encode() + b"\x00"
+        clauses: list[bytes] = []
+        with _LOCK, _espeak() as (lib, _):
+            _set_voice(lib, voice)
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.argtypes = [
+                ctypes.POINTER(ctypes.c_char_p),
+                ctypes.c_int,
+                ctypes.c_int,
+            ]
+            buffer = ctypes.create_string_buffer(spoken)
+            cursor = ctypes.c_char_p(ctypes.addressof(buffer))  # eSpeak moves it clause by clause
+            while cursor.value:
+                clauses.append(lib.espeak_TextToPhonemes(ctypes.byref(cursor), _CHARS_UTF8, 0))
+        return " ".join(clause.decode() for clause in clauses if clause)
 
     def list_voices(self) -> list[VoiceOption]:
         """One eSpeak NG voice per supported language whose data the wheel ships."""
@@ -113,6 +138,11 @@ def _voice_name(request: VoiceRequest) -> str:
         if name in installed:
             return name
     return FALLBACK_VOICE
+
+
+def _reading(text: str, voice: str) -> Reading:
+    """What eSpeak is given: Japanese with its kanji as kana, any other text as it is."""
+    return read_as_kana(text) if voice == "ja" else Reading.verbatim(text)
 
 
 def _loader_paths() -> tuple[Path, Path]:
@@ -194,10 +224,7 @@ def _speak(lib: Any, text: str, voice: str) -> tuple[array.array[int], list[tupl
 
     callback = _SynthCallback(receive)  # kept alive until synthesis ends
     lib.espeak_SetSynthCallback(callback)
-    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-    if lib.espeak_SetVoiceByName(voice.encode()) and lib.espeak_SetVoiceByName(b"en"):
-        raise ProviderUnavailable("Offline speech is unavailable: eSpeak NG has no voice data.")
-    lib.espeak_SetParameter(_PARAM_RATE, RATE_WPM, 0)
+    _set_voice(lib, voice)
     encoded = text.encode("utf-8") + b"\x00"
     lib.espeak_Synth.argtypes = [
         ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
@@ -209,10 +236,17 @@ def _speak(lib: Any, text: str, voice: str) -> tuple[array.array[int], list[tupl
     return samples, events
 
 
+def _set_voice(lib: Any, voice: str) -> None:
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    if lib.espeak_SetVoiceByName(voice.encode()) and lib.espeak_SetVoiceByName(b"en"):
+        raise ProviderUnavailable("Offline speech is unavailable: eSpeak NG has no voice data.")
+    lib.espeak_SetParameter(_PARAM_RATE, RATE_WPM, 0)
+
+
 def _word_spans(text: str, positions: list[int]) -> list[tuple[int, int]]:
     """Character spans of the caption words: whitespace-separated tokens, cut where eSpeak found
-    a word inside a run of CJK text, and punctuation-only tokens glued to the word before."""
-    cuts = sorted({p for p in positions if 0 < p < len(text) and _CJK.match(text[p])})
+    a word in or next to CJK text, and punctuation-only tokens glued to the word before."""
+    cuts = sorted({p for p in positions if 0 < p < len(text) and _CJK.search(text[p - 1 : p + 1])})
     spans: list[tuple[int, int]] = []
     glue_from: int | None = None
     for token in re.finditer(r"\S+", text):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -18,7 +23,7 @@ from core.errors import (
     RateLimited,
 )
 from core.providers.base import Budget, GeneratedImage, ImageGenerator, ImageRequest
-from core.providers.offline_images import OfflineImages, key_words
+from core.providers.offline_images import OfflineImages, draw_scene
 from core.providers.openai_common import LLMConfig
 from core.providers.openai_images import OpenAIImages
 from tests.standins.fixtures import openai_standin_fixture  # noqa: F401
@@ -177,11 +182,16 @@ PROMPTS = [
     "A busy city street in the rain",
     "A volcano erupting with rivers of lava",
 ]
+LONG_PROMPT = (
+    "A lighthouse keeper climbing the spiral stairs at dusk while a storm gathers over the "
+    "grey sea and gulls circle the lamp"
+)
 # Mean absolute difference per channel (0-255) between two pictures. Measured: different
-# prompts 29-85, re-rolls 12-40, styles 15-44, one changed word 9; the title alone 6-16.
+# prompts 22-79, re-rolls 13-39, styles 27-56, one changed word 9.5; the caption alone < 2.
 DIFFERENT_PICTURE = 20.0
 RE_ROLL = 8.0
 ONE_WORD = 5.0
+CAPTION_BAND = 0.10  # the caption may take this share of the height at most, along the top
 
 
 def offline(prompt: str, *, style: str = "cinematic", variant: int = 0) -> Image.Image:
@@ -228,12 +238,59 @@ def test_another_variant_is_another_image(prompt: str) -> None:
     assert difference(second, third) > RE_ROLL
 
 
-def test_title_is_the_prompts_key_words() -> None:
-    octopus = key_words("An octopus gliding over a coral reef")
-    gills = key_words("Close-up of the octopus's gills, seen from below")
+@pytest.mark.parametrize(("width", "height"), [(540, 960), (1080, 1920), (1920, 1080)])
+@pytest.mark.parametrize("prompt", [PROMPTS[0], LONG_PROMPT, "Un café à Paris"])
+def test_the_prompt_shows_only_as_a_small_caption_along_the_top(
+    prompt: str, width: int, height: int
+) -> None:
+    request = ImageRequest(prompt=prompt, style="cinematic", width=width, height=height)
 
-    assert octopus == ["OCTOPUS", "GLIDING", "CORAL", "REEF"]
-    assert gills == ["OCTOPUS'S", "GILLS", "SEEN", "BELOW"]
+    picture = opened(OfflineImages().generate_image(request)).convert("RGB")
+
+    # What the caption changed, against the same picture drawn without it.
+    changed = ImageChops.difference(picture, draw_scene(request)).getbbox()
+    assert changed is not None
+    _, top, _, bottom = changed
+    assert top == 0
+    assert bottom <= CAPTION_BAND * height  # no large text: glyphs are shorter than the band
+    assert ImageStat.Stat(picture.crop((0, 0, width, bottom)).convert("L")).stddev[0] > 10
+
+
+@pytest.mark.parametrize(
+    ("prompt", "width", "height"),
+    [("夜の港に浮かぶ小さな船", 540, 960), ("Ночной порт", 540, 960), (PROMPTS[0], 64, 64)],
+    ids=["japanese", "russian", "tiny"],
+)
+def test_no_caption_where_it_would_be_boxes_or_illegible(
+    prompt: str, width: int, height: int
+) -> None:
+    request = ImageRequest(prompt=prompt, style="", width=width, height=height)
+
+    picture = opened(OfflineImages().generate_image(request)).convert("RGB")
+
+    assert ImageChops.difference(picture, draw_scene(request)).getbbox() is None
+
+
+def test_another_process_draws_the_same_bytes() -> None:
+    # Content-addressed caching reuses an image made by any worker: the bytes must depend on
+    # the request alone, not on the process (hash seeds, caches).
+    request = ImageRequest(prompt=LONG_PROMPT, style="vintage", width=540, height=960, variant=3)
+    script = (
+        "import hashlib, sys\n"
+        "from core.providers.base import ImageRequest\n"
+        "from core.providers.offline_images import OfflineImages\n"
+        f"request = {request!r}\n"
+        "sys.stdout.write(hashlib.sha256(OfflineImages().generate_image(request).data).hexdigest())"
+    )
+    environment = {**os.environ, "PYTHONHASHSEED": "4242"}
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=Path(__file__).parents[2], env=environment,
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+
+    here = hashlib.sha256(OfflineImages().generate_image(request).data).hexdigest()
+    assert done.stdout == here
 
 
 def test_one_different_word_changes_the_image() -> None:

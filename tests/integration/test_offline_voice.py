@@ -23,6 +23,13 @@ LONG = (
 HINDI = "नमस्ते दोस्तों, आज हम एक नई कहानी सुनेंगे।"
 SPANISH = "El niño comió piñas en la montaña, ¿verdad? Sí, señor."
 RUSSIAN = "Привет, мир! Это ёлка, и мы говорим по-русски."
+# "Every morning the old fisherman walks to the harbour and checks his small wooden boat."
+JAPANESE_15 = "毎朝、年老いた漁師は港まで歩いて、自分の小さな木の船を確かめます。"
+HINDI_15 = "हर सुबह बूढ़ा मछुआरा बंदरगाह जाता है और अपनी छोटी लकड़ी की नाव देखता है।"
+MIXED_JAPANESE = "2024年に東京でAIのカンファレンスがあり、15人が参加した！"
+# eSpeak names a character it cannot read in English: "Chinese letter" for a kanji is
+# `_:(en)tS'aIni:z(ja)l'et@` in its phoneme mnemonics.
+LETTER = "l'et@"
 
 FRAME = 0.01  # seconds per analysis frame
 SILENT_PEAK = 64  # a frame whose samples all stay below this is silence
@@ -103,6 +110,51 @@ def test_narrations_in_other_scripts_get_their_words_timed(language: str, text: 
     samples, _ = pcm(audio)
     assert rms(samples) > 1000
     assert_word_timings(audio, text)
+
+
+def test_japanese_kanji_are_spoken_as_kana_about_as_long_as_hindi() -> None:
+    request = VoiceRequest(text=JAPANESE_15, language="ja")
+
+    japanese, hindi = speak(JAPANESE_15, "ja"), speak(HINDI_15, "hi")
+    phonemes = OfflineVoice().phonemes(request)
+
+    assert LETTER in OfflineVoice().phonemes(VoiceRequest(text="漢", language="ko"))
+    assert LETTER not in phonemes
+    assert "(en)" not in phonemes  # no switch to English to name a character
+    assert 1 / 1.5 < japanese.duration / hindi.duration < 1.5  # "Chinese letter" ×18: 3.2
+
+
+def test_japanese_captions_keep_the_kanji_and_time_each_phrase() -> None:
+    audio = speak(JAPANESE_15, "ja")
+    samples, rate = pcm(audio)
+
+    words = [word.word for word in audio.words]
+    assert "".join(words) == JAPANESE_15
+    assert words[:5] == ["毎朝、", "年老いた", "漁師は", "港まで", "歩いて、"]
+    previous_end = 0.0
+    for word in audio.words:
+        assert previous_end <= word.start < word.end <= audio.duration, word
+        assert rms(samples[int(word.start * rate) : int(word.end * rate)]) > 500, word
+        previous_end = word.end
+
+
+def test_japanese_mixed_with_digits_and_latin_letters_reads_every_part() -> None:
+    audio = speak(MIXED_JAPANESE, "ja")
+    phonemes = OfflineVoice().phonemes(VoiceRequest(text=MIXED_JAPANESE, language="ja"))
+
+    assert LETTER not in phonemes
+    assert "s,aNkas\\'ita" in phonemes  # 参加した, "sankashita"
+    assert "".join(word.word for word in audio.words) == MIXED_JAPANESE
+    assert {"2024", "AI", "15"} <= {word.word for word in audio.words}
+
+
+def test_kanji_without_a_reading_are_left_unsaid() -> None:
+    text = "麤と𠮷、〇"  # no reading in pykakasi's dictionary; an astral kanji; U+3007
+
+    phonemes = OfflineVoice().phonemes(VoiceRequest(text=text, language="ja"))
+
+    assert phonemes == "t'o"
+    assert "".join(word.word for word in speak(text, "ja").words) == text
 
 
 def test_the_language_picks_the_voice_and_an_unknown_one_falls_back_to_english() -> None:
