@@ -40,7 +40,7 @@ from core.errors import InvalidInput
 from core.render.spec import ExportSettings, RenderInput, ScreenInput
 
 # Bump when the way pieces are made changes, so that old cache entries are not reused.
-RECIPE = "ffmpeg-pieces-2"
+RECIPE = "ffmpeg-pieces-3"  # 3: a screen fades out without its captions
 AUDIO_RECIPE = "groups-ebur128-limiter-1"  # likewise for the sound track
 XFADE = {
     "crossfade": "fade",

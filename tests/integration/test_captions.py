@@ -23,8 +23,10 @@ from fontTools.ttLib import TTFont
 from core.providers.base import WordTiming
 from core.render.captions import CHARACTER_LANGUAGES, ass_filter, build_ass
 from core.render.fonts import FAMILIES, families_for, family_for, font_files, fonts_dir
+from core.render.plan import overlap_frames, segment_frames
 from core.render.spec import CaptionStyle, ScreenInput
 from core.scripts.languages import LANGUAGES
+from tests.integration.test_render_engine import make_image, make_voice, render, settings
 
 W, H = 1080, 1920
 BACKGROUND = (0x33, 0x66, 0x99)
@@ -388,3 +390,65 @@ def test_filter_escaping_survives_awkward_paths(
     chain = "setpts=PTS+0.5/TB," + ass_filter(ass, awkward / "fonts, too")
     image, log = grab(chain, fc_env)
     assert changed(image).sum() > 3000 and not glyph_trouble(log)
+
+
+# Whole renders through the engine: what a viewer sees where two screens meet.
+
+SMALL = 720  # the engine tests' 1:1 720p frames
+
+
+def engine_frames(video: Path, first: int, end: int) -> np.ndarray:
+    """Frames first … end−1 of the video as grey images (exact frame numbers, no seeking)."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video)]
+    command += ["-vf", f"select='between(n,{first},{end - 1})'", "-fps_mode", "passthrough"]
+    command += ["-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    raw = subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, SMALL, SMALL).astype(np.int16)
+
+
+def voiced(
+    folder: Path, position: int, words: list[tuple[str, float, float]], seconds: float
+) -> ScreenInput:
+    """A screen with a picture of its own and a voice of `seconds` that says `words`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return ScreenInput(
+        position=position,
+        image=make_image(folder / f"image{position}.png", position + 1),
+        audio=make_voice(folder / f"voice{position}.wav", seconds, freq=220 + 90 * position),
+        audio_seconds=seconds,
+        narration=" ".join(word for word, _, _ in words),
+        words=[WordTiming(word=w, start=s, end=e) for w, s, e in words],
+    )
+
+
+def test_only_one_caption_shows_while_screens_crossfade(tmp_path: Path) -> None:
+    # A long caption on the first screen, a short one on the second: during the fade only
+    # the short one may differ from the same video rendered without captions. The first
+    # screen's last word is still spoken when the fade starts (pad 0.3 s < fade 0.5 s).
+    first = voiced(tmp_path / "in", 0, [("Wonderful", 0.1, 0.7), ("world", 0.8, 1.58)], 1.6)
+    second = voiced(tmp_path / "in", 1, [("Hi", 0.1, 1.5)], 2.4)
+    style = CaptionStyle(size=60, position="middle", highlight=False)
+    plain_settings = settings(motion=False, transition_seconds=0.5)
+    with_captions = plain_settings.model_copy(update={"captions": style})
+    plain, captioned = tmp_path / "plain.mp4", tmp_path / "captioned.mp4"
+    render([first, second], plain, plain_settings, cache=tmp_path / "cache")
+    render([first, second], captioned, with_captions, cache=tmp_path / "cache")
+
+    fade_start = segment_frames(first, with_captions)[0] - overlap_frames(with_captions)
+    fade_end = fade_start + overlap_frames(with_captions)  # the fade's frames: [start, end)
+    diff = np.abs(
+        engine_frames(captioned, fade_start - 2, fade_end + 2)
+        - engine_frames(plain, fade_start - 2, fade_end + 2)
+    )
+    caption = diff > 40  # pixels a caption changed
+    before, fading, after = caption[:2], caption[2:-2], caption[-2:]
+    columns = [np.nonzero(img.any(axis=0))[0] for img in (before[-1], after[0])]
+    long_span, short_span = (int(c.max() - c.min()) for c in columns)
+    assert long_span > 2 * short_span + 100, (long_span, short_span)  # each caption alone
+    short = slice(int(columns[1].min()) - 10, int(columns[1].max()) + 11)
+    for index, image in enumerate(fading):
+        outside = image.copy()
+        outside[:, short] = False  # where only the first screen's caption could be
+        assert outside.sum() < 20, f"frame {fade_start + index} shows the first caption"
+    assert fading[len(fading) // 2][:, short].sum() > 100  # the second one is fading in
+    assert after[0].sum() > 100
