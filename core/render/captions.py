@@ -237,16 +237,18 @@ def _line_events(
     duration: float,
     offset: float,
 ) -> list[str]:
-    line_end = line[-1].end if next_start is None else min(line[-1].end, next_start)
+    # The last line stays until the screen ends (a short screen is held past its voice).
+    line_end = duration if next_start is None else min(line[-1].end, next_start)
     spans: list[tuple[float, float, int | None]]
     if not style.highlight:
         spans = [(line[0].start, line_end, None)]
     else:
-        ends = [unit.start for unit in line[1:]] + [line_end]
+        ends = [unit.start for unit in line[1:]] + [min(line[-1].end, line_end)]
         spans = [
             (unit.start, end, index)
             for index, (unit, end) in enumerate(zip(line, ends, strict=True))
         ]
+        spans.append((ends[-1], line_end, None))  # after the last word: nothing lit
     events: list[str] = []
     for start, end, current in spans:
         start, end = max(0.0, start), min(duration, end)

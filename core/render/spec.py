@@ -54,6 +54,9 @@ class ExportSettings(BaseModel):
     motion: bool = True  # Ken Burns on stills
     motion_strength: float = Field(default=0.5, ge=0.0, le=1.0)
     pad_seconds: float = Field(default=0.3, ge=0.0, le=3.0)  # silence after each voice-over
+    # A screen with a very short voice-over (one word) is held, silent, until it has been
+    # shown this long: from its start to the start of the next screen's transition.
+    min_screen_seconds: float = Field(default=2.0, ge=0.0, le=10.0)
     music_volume: float = Field(default=0.15, ge=0.0, le=1.0)
     loudness_lufs: float = Field(default=-14.0, ge=-30.0, le=-5.0)
 

@@ -24,7 +24,7 @@ from core.providers.base import WordTiming
 from core.render.captions import CHARACTER_LANGUAGES, ass_filter, build_ass
 from core.render.fonts import FAMILIES, families_for, family_for, font_files, fonts_dir
 from core.render.plan import overlap_frames, segment_frames
-from core.render.spec import CaptionStyle, ScreenInput
+from core.render.spec import CaptionStyle, ExportSettings, ScreenInput
 from core.scripts.languages import LANGUAGES
 from tests.integration.test_render_engine import make_image, make_voice, render, settings
 
@@ -307,12 +307,13 @@ def test_user_text_cannot_become_override_tags(
         "emoji new line tabbell {\\b1}{\\c&H0000FF&} end\\",
     ]
     events = dialogues(ass)
-    assert len(events) == len(nasty)
+    assert len(events) == len(nasty) + 1  # one per word, then the last line unlit
     for index, (_, _, text) in enumerate(events):
         blocks, escapes, visible = parse_text(text)
-        assert blocks == ["{\\c&H4DD8FF&}", "{\\r}"]  # our highlight, nothing else
+        lit = index < len(nasty)
+        assert blocks == (["{\\c&H4DD8FF&}", "{\\r}"] if lit else [])  # ours, nothing else
         assert escapes == []
-        assert visible == expected[index // 4]
+        assert visible == expected[min(index, len(nasty) - 1) // 4]
     for at in (0.2, 0.5, 1.4, 2.0):
         image, log = frame(tmp_path, fc_env, at, ass, fonts)
         assert glyph_trouble(log) == []  # the emoji were dropped, not drawn as boxes
@@ -406,6 +407,14 @@ def engine_frames(video: Path, first: int, end: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, SMALL, SMALL).astype(np.int16)
 
 
+def loudest(video: Path, start: float, end: float) -> float:
+    """The peak level (dBFS) of the sound between two times."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(video)]
+    command += ["-af", f"atrim={start}:{end},volumedetect", "-vn", "-f", "null", "-"]
+    stderr = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    return float(re.findall(r"max_volume: (-?[\d.]+|-inf) dB", stderr)[-1])
+
+
 def voiced(
     folder: Path, position: int, words: list[tuple[str, float, float]], seconds: float
 ) -> ScreenInput:
@@ -452,3 +461,31 @@ def test_only_one_caption_shows_while_screens_crossfade(tmp_path: Path) -> None:
         assert outside.sum() < 20, f"frame {fade_start + index} shows the first caption"
     assert fading[len(fading) // 2][:, short].sum() > 100  # the second one is fading in
     assert after[0].sum() > 100
+
+
+def test_a_one_word_screen_stays_with_its_caption_for_the_minimum(tmp_path: Path) -> None:
+    short = voiced(tmp_path / "in", 0, [("Hi", 0.05, 0.35)], 0.4)
+    following = voiced(tmp_path / "in", 1, [("Next", 0.1, 0.6)], 1.0)
+    style = CaptionStyle(size=60, position="middle", highlight=False)
+    export = settings(motion=False, captions=style, min_screen_seconds=2.0)
+    plain_export = settings(motion=False, min_screen_seconds=2.0)
+    assert ExportSettings().min_screen_seconds == 2.0  # the default
+    captioned, plain = tmp_path / "captioned.mp4", tmp_path / "plain.mp4"
+    render([short, following], captioned, export, cache=tmp_path / "cache")
+    render([short, following], plain, plain_export, cache=tmp_path / "cache")
+
+    fps = export.fps
+    held = round(2.0 * fps)  # 2 s before the next screen starts to fade in
+    shown = engine_frames(captioned, 0, held + 6)
+    bare = engine_frames(plain, 0, held + 6)
+    assert len(shown) == len(bare) == held + 6  # the video lasts past the minimum
+    # The picture is the first screen's until the minimum is over...
+    assert np.abs(bare[held - 1] - bare[3]).mean() < 1.0
+    assert np.abs(bare[held + 5] - bare[3]).mean() > 5.0  # ...then the next one fades in
+    # ...and the caption shows all that time, long after the voice stopped
+    for number in range(round(0.1 * fps), held):
+        assert (np.abs(shown[number] - bare[number]) > 40).sum() > 100, f"frame {number}"
+    # the voice, then silence while the screen is held
+    assert loudest(captioned, 0.05, 0.35) > -30
+    assert loudest(captioned, 0.6, 1.9) < -50
+
