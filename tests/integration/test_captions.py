@@ -489,3 +489,49 @@ def test_a_one_word_screen_stays_with_its_caption_for_the_minimum(tmp_path: Path
     assert loudest(captioned, 0.05, 0.35) > -30
     assert loudest(captioned, 0.6, 1.9) < -50
 
+
+def test_a_name_in_another_script_is_drawn_from_a_font_that_has_it(
+    tmp_path: Path, fc_env: dict[str, str], fonts: Path
+) -> None:
+    words = [("Today", 0.1, 0.3), ("we", 0.3, 0.5), ("meet", 0.5, 0.9), ("李小龙", 1.0, 1.5)]
+    words += [("in", 1.6, 1.7), ("Hong", 1.7, 1.9), ("Kong", 1.9, 2.1)]
+    style = CaptionStyle(words_per_line=8, highlight_color=HIGHLIGHT)
+    ass = build_ass(screen_of(words), style, width=W, height=H, language="en", duration=2.5)
+    assert "Style: Caption,Noto Sans," in ass  # Latin text keeps its font
+    needed = fonts_dir(fonts.parent, families_for([ass]))  # the folder a render would use
+    for at in (0.7, 1.2):  # a Latin word highlighted, then the name
+        image, log = frame(tmp_path, fc_env, at, ass, needed)
+        assert "Glyph" not in log and glyph_trouble(log) == []
+        assert near(image, HIGHLIGHT).sum() > 1000
+    # Without the per-run font, libass itself says that Noto Sans lacks the name's glyphs.
+    bare = re.sub(r"\{\\fn[^}]*\}", "", ass)
+    assert bare != ass
+    tofu, log = frame(tmp_path, fc_env, 1.2, bare, fonts)
+    assert "Glyph 0x674E not found" in log and "failed to find any fallback" in log
+    assert (changed(image) != changed(tofu)).sum() > 2000
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Today we meet 李小龙 in Hong Kong"),
+        ("hi", "आज हम 東京 में Zoë से मिले"),
+        ("ar", "زرنا 北京 مع Олег"),
+        ("ja", "東京でمرحباと言った"),
+        ("ta", "இன்று 李 Ελλάδα"),
+    ],
+)
+def test_mixed_scripts_draw_without_missing_glyphs(
+    tmp_path: Path, fc_env: dict[str, str], fonts: Path, language: str, text: str
+) -> None:
+    ass = build_ass(
+        spread(text),
+        CaptionStyle(words_per_line=12),
+        width=W,
+        height=H,
+        language=language,
+        duration=2,
+    )
+    image, log = frame(tmp_path, fc_env, 1.0, ass, fonts_dir(fonts.parent, families_for([ass])))
+    assert glyph_trouble(log) == [] and "Glyph" not in log
+    assert changed(image).sum() > 3000
