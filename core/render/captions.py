@@ -142,7 +142,7 @@ def _header(look: _Look, *, height: int, language: str) -> str:
     style, family, width = look.style, look.family, look.width
     scale = width / 1080
     colour, outline = ass_colour(style.color), ass_colour(style.outline_color)
-    margin_x, margin_v = round(width * 0.06), round(height * 0.08)
+    margin_x, margin_v = round(width * 0.06), round(height * style.margin / 100)
     style_line = (
         f"Style: Caption,{family},{look.size(family)},{colour},{colour},{outline},"
         f"&H80000000,-1,0,0,0,100,100,0,0,1,{style.outline * scale:.1f},0,"

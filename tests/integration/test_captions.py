@@ -139,6 +139,12 @@ def near(image: np.ndarray, hex_colour: str) -> np.ndarray:
     return np.abs(image - rgb).max(axis=2) < 30
 
 
+def run_widths(mask: np.ndarray) -> np.ndarray:
+    """The lengths of the mask's horizontal runs of set pixels."""
+    steps = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    return np.nonzero(steps == -1)[1] - np.nonzero(steps == 1)[1]
+
+
 def glyph_trouble(log: str) -> list[str]:
     return re.findall(r"Glyph 0x[0-9A-F]+ not found|failed to find any fallback[^\n]*", log)
 
@@ -318,7 +324,7 @@ def test_user_text_cannot_become_override_tags(
         image, log = frame(tmp_path, fc_env, at, ass, fonts)
         assert glyph_trouble(log) == []  # the emoji were dropped, not drawn as boxes
         rows = np.nonzero(changed(image))[0]
-        assert rows.size > 3000 and rows.min() > H * 2 / 3  # no \pos moved it to the top
+        assert rows.size > 3000 and rows.min() > H / 2  # no \pos moved it to the top
 
 
 def test_times_follow_the_word_timings(tmp_path: Path) -> None:
@@ -358,7 +364,8 @@ def test_header_scales_the_style_to_the_frame() -> None:
     assert "PlayResX: 720\nPlayResY: 1280\n" in ass and "ScaledBorderAndShadow: yes" in ass
     # 64 px at 1080 → 43 px at 720, × 1.43 so that Arabic's em matches Noto Sans's.
     assert "Style: Caption,Noto Sans Arabic,61,&H00332211,&H00332211,&H00665544," in ass
-    assert ",2.7,0,2,43,43,102,-1" in ass  # outline, bottom, margins, automatic direction
+    # outline, bottom, margins (22% of the height from the bottom), automatic direction
+    assert ",2.7,0,2,43,43,282,-1" in ass
 
 
 @pytest.mark.parametrize("language", sorted(CHARACTER_LANGUAGES))
@@ -535,3 +542,19 @@ def test_mixed_scripts_draw_without_missing_glyphs(
     image, log = frame(tmp_path, fc_env, 1.0, ass, fonts_dir(fonts.parent, families_for([ass])))
     assert glyph_trouble(log) == [] and "Glyph" not in log
     assert changed(image).sum() > 3000
+
+
+def test_the_default_caption_is_big_bold_and_lifted_above_the_bottom(
+    tmp_path: Path, fc_env: dict[str, str], fonts: Path
+) -> None:
+    ass = build_ass(
+        screen_of(WORDS), CaptionStyle(), width=W, height=H, language="en", duration=3.2
+    )
+    image, _ = frame(tmp_path, fc_env, 0.5, ass, fonts)
+    rows = np.nonzero(changed(image))[0]
+    # lower third, but clear of the bottom fifth where phone apps draw their buttons
+    assert rows.min() > H * 0.55 and rows.max() < H * 0.8
+    assert rows.max() - rows.min() > 0.045 * H  # big letters (with their outline)
+    dark = near(image, "#000000")
+    assert dark.sum() > 20_000  # a dark outline around them...
+    assert np.median(run_widths(dark)) >= 7  # ...and a thick one: 7 px across at 1080 px
