@@ -552,7 +552,7 @@ def test_the_default_caption_is_big_bold_and_lifted_above_the_bottom(
     )
     image, _ = frame(tmp_path, fc_env, 0.5, ass, fonts)
     rows = np.nonzero(changed(image))[0]
-    # lower third, but clear of the bottom fifth where phone apps draw their buttons
+    # low on the frame, but clear of the bottom fifth where phone apps draw their buttons
     assert rows.min() > H * 0.55 and rows.max() < H * 0.8
     assert rows.max() - rows.min() > 0.045 * H  # big letters (with their outline)
     dark = near(image, "#000000")
