@@ -4,6 +4,9 @@ Text from users and translators is cleaned before it reaches ASS:
 - control characters go; line breaks and tabs become spaces;
 - characters that none of our fonts can draw go too (emoji above all: libass draws no
   colour glyphs and we ship no emoji font, so they would show as empty boxes);
+- a run of characters that the caption's family lacks (a Chinese name in English text)
+  is wrapped in `\\fn` and `\\fs` overrides naming one of our families that has them,
+  sized so that its em matches (libass would otherwise look only in system fonts);
 - `{` and `}` are written `\\{` and `\\}` (libass escapes), so user text never opens an
   override block; a WORD JOINER follows every user backslash, so `\\N`, `\\h` or a
   backslash before one of our own blocks can never form an escape.
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.providers.base import WordTiming
-from core.render.fonts import caption_family, drawable, size_factor
+from core.render.fonts import caption_family, drawable, font_runs, size_factor
 from core.render.spec import CaptionStyle, ScreenInput
 
 CHARACTER_LANGUAGES = frozenset({"zh", "ja"})  # no spaces between words: lines by characters
@@ -48,6 +51,30 @@ class _Unit:
     word: int  # which timed word it comes from
 
 
+@dataclass(frozen=True)
+class _Look:
+    """How caption text is written: the style, its font family and the frame's width."""
+
+    style: CaptionStyle
+    family: str
+    width: int
+
+    def size(self, family: str) -> int:
+        """The ASS size that gives the family the em of Noto Sans at the style's size."""
+        return round(self.style.size * self.width / 1080 * size_factor(family))
+
+    def text(self, cleaned: str) -> str:
+        """Escaped text; runs that the family cannot draw name a family that can."""
+        parts: list[str] = []
+        for run, family in font_runs(cleaned, self.family):
+            body = escape_text(run)
+            if family != self.family:
+                back = f"{{\\fn{self.family}\\fs{self.size(self.family)}}}"
+                body = f"{{\\fn{family}\\fs{self.size(family)}}}{body}{back}"
+            parts.append(body)
+        return "".join(parts)
+
+
 def build_ass(
     screen: ScreenInput,
     style: CaptionStyle,
@@ -62,11 +89,12 @@ def build_ass(
     units = _units(screen, language) if style.enabled else []
     lines = _lines(units, style, language)
     family = caption_family(style.font, " ".join(unit.text for unit in units), language)
+    look = _Look(style, family, width)
     events: list[str] = []
     for index, line in enumerate(lines):
         next_start = lines[index + 1][0].start if index + 1 < len(lines) else None
-        events += _line_events(line, next_start, style, duration=duration, offset=offset)
-    return _header(style, family, width=width, height=height, language=language) + "".join(
+        events += _line_events(line, next_start, look, duration=duration, offset=offset)
+    return _header(look, height=height, language=language) + "".join(
         f"{event}\n" for event in events
     )
 
@@ -110,13 +138,13 @@ def _option(path: Path) -> str:
     return re.sub(r"([\\':])", r"\\\1", str(path.absolute()))
 
 
-def _header(style: CaptionStyle, family: str, *, width: int, height: int, language: str) -> str:
+def _header(look: _Look, *, height: int, language: str) -> str:
+    style, family, width = look.style, look.family, look.width
     scale = width / 1080
     colour, outline = ass_colour(style.color), ass_colour(style.outline_color)
-    margin_x, margin_v = round(width * 0.06), round(height * 0.08)
-    size = round(style.size * scale * size_factor(family))
+    margin_x, margin_v = round(width * 0.06), round(height * style.margin / 100)
     style_line = (
-        f"Style: Caption,{family},{size},{colour},{colour},{outline},"
+        f"Style: Caption,{family},{look.size(family)},{colour},{colour},{outline},"
         f"&H80000000,-1,0,0,0,100,100,0,0,1,{style.outline * scale:.1f},0,"
         f"{_ALIGNMENT[style.position]},{margin_x},{margin_x},{margin_v},-1"
     )
@@ -232,36 +260,38 @@ def _lines(units: list[_Unit], style: CaptionStyle, language: str) -> list[list[
 def _line_events(
     line: list[_Unit],
     next_start: float | None,
-    style: CaptionStyle,
+    look: _Look,
     *,
     duration: float,
     offset: float,
 ) -> list[str]:
-    line_end = line[-1].end if next_start is None else min(line[-1].end, next_start)
+    # The last line stays until the screen ends (a short screen is held past its voice).
+    line_end = duration if next_start is None else min(line[-1].end, next_start)
     spans: list[tuple[float, float, int | None]]
-    if not style.highlight:
+    if not look.style.highlight:
         spans = [(line[0].start, line_end, None)]
     else:
-        ends = [unit.start for unit in line[1:]] + [line_end]
+        ends = [unit.start for unit in line[1:]] + [min(line[-1].end, line_end)]
         spans = [
             (unit.start, end, index)
             for index, (unit, end) in enumerate(zip(line, ends, strict=True))
         ]
+        spans.append((ends[-1], line_end, None))  # after the last word: nothing lit
     events: list[str] = []
     for start, end, current in spans:
         start, end = max(0.0, start), min(duration, end)
         if round((end + offset) * 100) <= round((start + offset) * 100):
             continue  # too short to show, or outside the screen
         times = f"{ass_time(start + offset)},{ass_time(end + offset)}"
-        events.append(f"Dialogue: 0,{times},Caption,,0,0,0,,{_line_text(line, current, style)}")
+        events.append(f"Dialogue: 0,{times},Caption,,0,0,0,,{_line_text(line, current, look)}")
     return events
 
 
-def _line_text(line: list[_Unit], current: int | None, style: CaptionStyle) -> str:
-    highlight = ass_colour(style.highlight_color)[4:]  # &H00BBGGRR → BBGGRR
+def _line_text(line: list[_Unit], current: int | None, look: _Look) -> str:
+    highlight = ass_colour(look.style.highlight_color)[4:]  # &H00BBGGRR → BBGGRR
     parts: list[str] = []
     for index, unit in enumerate(line):
-        body = escape_text(unit.text)
+        body = look.text(unit.text)
         if index == current:
             body = f"{{\\c&H{highlight}&}}{body}{{\\r}}"
         parts.append((" " if index and unit.spaced else "") + body)

@@ -179,7 +179,7 @@ class _Render:
                 if "transition" in kinds:
                     before = self.timeline.segments[index - 1]
                     image = stills.enter_context(self.stills.use(before))
-                    previous = self._source(before, image, built)
+                    previous = Source(before, image, None)  # it fades out without captions
                 args, written = screen_args(own, kinds, self.timeline, previous=previous, out=built)
                 try:
                     self.runner.run(args, seconds=frames / self.timeline.fps, on_progress=report)

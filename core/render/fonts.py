@@ -5,8 +5,9 @@ glyph by glyph in the tests). A render gives libass a `fontsdir` with just the f
 its captions name: libass loads every file of that folder into memory, once per caption
 filter, and all seven families cost each ffmpeg ~28 MB more than Noto Sans alone (the CJK
 font is 16 MB). libass does not fall back to these files for a glyph the named family
-lacks (only to the system's fontconfig fonts), so a Chinese name in English captions
-still needs the caption text split into runs per script (not done yet).
+lacks (only to the system's fontconfig fonts), so caption text is cut into runs
+(`font_runs`) and a run the caption's family cannot draw (a Chinese name in English
+captions) names a family of ours that can, in an `\\fn` override.
 The names are the ones libass matches (the `name` table's family, ID 1): for
 the CJK font that is "Noto Sans CJK TC Regular", not the typographic "Noto Sans CJK TC".
 """
@@ -14,8 +15,10 @@ the CJK font that is "Noto Sans CJK TC Regular", not the typographic "Noto Sans 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -77,7 +80,10 @@ CJK = FontFamily(
     "Noto Sans CJK TC Regular", "cvttf_NotoSansCJK_Regular", ("NotoSansCJKtc-Regular.otf",)
 )
 
+# In this order a character's fallback is looked for: Noto Sans has the most symbols.
 FAMILIES: tuple[FontFamily, ...] = (NOTO_SANS, ARABIC, DEVANAGARI, BENGALI, TAMIL, TELUGU, CJK)
+_STYLE_FONT = re.compile(r"^Style: [^,]*,([^,]*),", re.MULTILINE)
+_OVERRIDE_FONT = re.compile(r"\\fn([^\\}]*)")
 _BY_LANGUAGE: dict[str, FontFamily] = {
     "ar": ARABIC,
     "ur": ARABIC,
@@ -108,6 +114,29 @@ def caption_family(preferred: str, text: str, language: str) -> str:
     return script.family
 
 
+def family_named(name: str) -> FontFamily:
+    """Our family that libass knows by this name (Noto Sans for any other name)."""
+    return next((f for f in FAMILIES if f.family == name), NOTO_SANS)
+
+
+def font_runs(text: str, main: str) -> list[tuple[str, str]]:
+    """The text as (run, family) pairs: the `main` family wherever it has the glyphs, else
+    the first of ours that has them. Combining marks and invisible format characters stay
+    in the run of the character before them (a mark must be shaped with its base)."""
+    primary = family_named(main)
+    runs: list[tuple[str, FontFamily]] = []
+    for char in text:
+        category = unicodedata.category(char)
+        family = _covering(char, primary)
+        if runs and (category[0] == "M" or (category == "Cf" and ord(char) in _cmap(runs[-1][1]))):
+            family = runs[-1][1]
+        if runs and runs[-1][1] is family:
+            runs[-1] = (runs[-1][0] + char, family)
+        else:
+            runs.append((char, family))
+    return [(run, family.family) for run, family in runs]
+
+
 def size_factor(family: str) -> float:
     """How much larger the family's size must be for its em to match Noto Sans at the same size.
 
@@ -115,8 +144,7 @@ def size_factor(family: str) -> float:
     scripts with tall stacks or deep descenders have tall lines: at one ASS size, Noto Sans
     Arabic would come out at 70% of Noto Sans, Noto Sans Tamil at 122%.
     """
-    by_name = {candidate.family: candidate for candidate in FAMILIES}
-    return _line_height(by_name.get(family, NOTO_SANS)) / _line_height(NOTO_SANS)
+    return _line_height(family_named(family)) / _line_height(NOTO_SANS)
 
 
 def drawable(char: str) -> bool:
@@ -125,9 +153,13 @@ def drawable(char: str) -> bool:
 
 
 def families_for(documents: Iterable[str]) -> tuple[FontFamily, ...]:
-    """The families the ASS documents name as their style's font (Noto Sans at least)."""
-    text = "".join(documents)
-    return tuple(f for f in FAMILIES if f is NOTO_SANS or f",{f.family}," in text)
+    """The families the ASS documents name, as their style's font or in `\\fn` overrides
+    (Noto Sans at least). User text cannot spell an override: see `captions`."""
+    names: set[str] = set()
+    for document in documents:
+        names.update(_STYLE_FONT.findall(document))
+        names.update(_OVERRIDE_FONT.findall(document))
+    return tuple(f for f in FAMILIES if f is NOTO_SANS or f.family in names)
 
 
 def font_files(families: Sequence[FontFamily] = FAMILIES) -> list[Path]:
@@ -156,6 +188,12 @@ def fonts_dir(cache_root: Path | None = None, families: Sequence[FontFamily] = F
     except OSError:  # another process finished the same folder first
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _covering(char: str, primary: FontFamily) -> FontFamily:
+    if char.isspace() or ord(char) in _cmap(primary):
+        return primary
+    return next((f for f in FAMILIES if ord(char) in _cmap(f)), primary)
 
 
 def _missing(text: str, family: FontFamily) -> list[str]:

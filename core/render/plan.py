@@ -17,7 +17,9 @@ of the next. So
 with frames_i = round((audio_seconds + pad_seconds)·fps) and overlap =
 round(transition_seconds·fps). Each frames_i is rounded on its own (at most half a frame
 off per screen), and with transitions a screen is never shorter than two transitions plus
-one frame (2·overlap + 1).
+one frame (2·overlap + 1). A short voice-over is held: frames_i is at least
+round(min_screen_seconds·fps), plus the overlap with transitions, so that a screen is
+shown alone (with its caption) for the minimum before the next one starts to fade in.
 
 No frame is encoded that the video does not show: a screen's one ffmpeg draws its own
 frames and, for the clip before it, the last frames of the previous screen again from
@@ -40,7 +42,7 @@ from core.errors import InvalidInput
 from core.render.spec import ExportSettings, RenderInput, ScreenInput
 
 # Bump when the way pieces are made changes, so that old cache entries are not reused.
-RECIPE = "ffmpeg-pieces-2"
+RECIPE = "ffmpeg-pieces-3"  # 3: a screen fades out without its captions
 AUDIO_RECIPE = "groups-ebur128-limiter-1"  # likewise for the sound track
 XFADE = {
     "crossfade": "fade",
@@ -98,10 +100,11 @@ def overlap_frames(settings: ExportSettings) -> int:
 def segment_frames(screen: ScreenInput, settings: ExportSettings) -> tuple[int, int]:
     """(frames, split) of the screen's segment."""
     frames = round((screen.audio_seconds + settings.pad_seconds) * settings.fps)
+    held = round(settings.min_screen_seconds * settings.fps)
     overlap = overlap_frames(settings)
     if settings.transition != "cut":
-        return max(frames, 2 * overlap + 1), overlap
-    return max(frames, 1), 0
+        return max(frames, held + overlap, 2 * overlap + 1), overlap
+    return max(frames, held, 1), 0
 
 
 def segment_key(

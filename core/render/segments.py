@@ -13,7 +13,8 @@ order, to one x264 encoder; the segment muxer cuts the stream into the piece fil
 forced IDR frames. The transition clip into a screen blends the previous screen's last
 frames, drawn again from that screen's still (cheaper than decoding them: 0.45 s of CPU
 less per screen than encoding head and tail pieces and cross-fading them in a process of
-their own, and no frame is encoded that the video does not show).
+their own, and no frame is encoded that the video does not show). The previous screen is
+drawn there without its captions: a caption ends where its screen starts to fade out.
 """
 
 from __future__ import annotations
@@ -181,8 +182,11 @@ def screen_args(
     return args, [out / f"piece{i}.mp4" for i in range(len(kinds))]
 
 
-def _draw(source: Source, settings: ExportSettings, first: int, count: int) -> str:
-    """Frames first … first+count−1 of the screen: still, pan and captions."""
+def _draw(
+    source: Source, settings: ExportSettings, first: int, count: int, *, captions: bool = True
+) -> str:
+    """Frames first … first+count−1 of the screen: still, pan and (unless told not to)
+    captions."""
     chain = [
         "scale=out_color_matrix=bt709:out_range=tv",
         "format=yuv420p",
@@ -191,17 +195,22 @@ def _draw(source: Source, settings: ExportSettings, first: int, count: int) -> s
         f"setpts=(N+{first})/FRAME_RATE/TB",  # the captions' clock: time in the segment
         _pan(source.segment, settings, first),
     ]
-    if source.captions:
+    if captions and source.captions:
         chain.append(source.captions)
     return ",".join(chain)
 
 
 def _transition(previous: Source, timeline: Timeline) -> str:
-    """The previous screen's last frames, blended into `[h]` (this screen's first)."""
+    """The previous screen's last frames, blended into `[h]` (this screen's first).
+
+    The previous screen leaves without its caption: its caption ends where it starts to
+    fade out, so only the incoming screen's caption is on screen during the transition.
+    """
     first, end = piece_frames(previous.segment, "trail")
     seconds = timeline.overlap / timeline.fps
     kind = XFADE[timeline.settings.transition]
-    tail = f"[1:v]{_draw(previous, timeline.settings, first, end - first)},setpts=N/FRAME_RATE/TB"
+    leaving = _draw(previous, timeline.settings, first, end - first, captions=False)
+    tail = f"[1:v]{leaving},setpts=N/FRAME_RATE/TB"
     # format and tags again after xfade (it works in 4:4:4): concat must not convert
     return (
         f"{tail}[t];[t][h]xfade=transition={kind}:duration={seconds:.6f}:offset=0,"

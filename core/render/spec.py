@@ -27,14 +27,18 @@ class CaptionStyle(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
     font: str = "Noto Sans"  # family; scripts other than Latin/Cyrillic/Greek get a Noto fallback
-    size: int = Field(default=80, ge=16, le=200)  # ASS line height, px at 1080 px of width
+    # Defaults for shorts: big bold words, a few at a time, thick outline, lower third.
+    size: int = Field(default=120, ge=16, le=200)  # ASS line height, px at 1080 px of width
     color: str = Field(default="#FFFFFF", pattern=r"^#[0-9A-Fa-f]{6}$")
     outline_color: str = Field(default="#000000", pattern=r"^#[0-9A-Fa-f]{6}$")
-    outline: int = Field(default=4, ge=0, le=20)
+    outline: int = Field(default=8, ge=0, le=20)
     position: Literal["bottom", "middle", "top"] = "bottom"
+    # % of the frame's height between the caption and the bottom (or top) edge: phone apps
+    # draw their buttons and titles over the bottom fifth of a short
+    margin: int = Field(default=22, ge=2, le=40)
     highlight: bool = True  # word-by-word highlight of the spoken word
     highlight_color: str = Field(default="#FFD84D", pattern=r"^#[0-9A-Fa-f]{6}$")
-    words_per_line: int = Field(default=4, ge=1, le=12)
+    words_per_line: int = Field(default=3, ge=1, le=12)
 
 
 class ExportSettings(BaseModel):
@@ -54,6 +58,9 @@ class ExportSettings(BaseModel):
     motion: bool = True  # Ken Burns on stills
     motion_strength: float = Field(default=0.5, ge=0.0, le=1.0)
     pad_seconds: float = Field(default=0.3, ge=0.0, le=3.0)  # silence after each voice-over
+    # A screen with a very short voice-over (one word) is held, silent, until it has been
+    # shown this long: from its start to the start of the next screen's transition.
+    min_screen_seconds: float = Field(default=2.0, ge=0.0, le=10.0)
     music_volume: float = Field(default=0.15, ge=0.0, le=1.0)
     loudness_lufs: float = Field(default=-14.0, ge=-30.0, le=-5.0)
 

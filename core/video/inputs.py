@@ -14,6 +14,7 @@ from core.media.files import FileStore
 from core.media.probe import audio_duration, clock
 from core.media.screen import require_media, screen_view, screens_of
 from core.providers.base import WordTiming
+from core.render.plan import segment_frames
 from core.render.spec import ExportSettings, Renderer, RenderInput, ScreenInput
 from core.settings import Settings
 from core.uow import UnitOfWork
@@ -63,7 +64,9 @@ def render_input(
 
 def check_video(job: RenderInput, studio: Settings, files: FileStore) -> None:
     """Refuse a video longer than the site allows, or one the disk has no room for."""
-    seconds = sum(s.audio_seconds + job.settings.pad_seconds for s in job.screens)
+    # each screen's whole segment (short ones held to the minimum), transitions not taken off
+    frames = sum(segment_frames(screen, job.settings)[0] for screen in job.screens)
+    seconds = frames / job.settings.fps
     if seconds > studio.max_video_seconds:
         most = clock(studio.max_video_seconds)
         raise InvalidInput(

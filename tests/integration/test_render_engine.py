@@ -91,6 +91,7 @@ def settings(**changes: object) -> ExportSettings:
         "transition": "crossfade",
         "transition_seconds": 0.5,
         "pad_seconds": 0.3,
+        "min_screen_seconds": 0.0,  # short screens keep their own length unless a test says
     }
     return ExportSettings.model_validate(base | changes)
 
@@ -114,10 +115,10 @@ def render(
 
 
 def expected_duration(screens: list[ScreenInput], export: ExportSettings) -> float:
-    total = sum(s.audio_seconds + export.pad_seconds for s in screens)
-    if export.transition == "cut":
-        return total
-    return total - (len(screens) - 1) * export.transition_seconds
+    fade = 0.0 if export.transition == "cut" else export.transition_seconds
+    held = export.min_screen_seconds + fade  # a short screen is shown alone this long
+    total = sum(max(s.audio_seconds + export.pad_seconds, held) for s in screens)
+    return total - (len(screens) - 1) * fade
 
 
 def decode(path: Path) -> tuple[str, float]:
@@ -191,10 +192,16 @@ def test_output_has_the_chosen_format_duration_and_sound(tmp_path: Path) -> None
     assert list((tmp_path / "cache" / "work").iterdir()) == []
 
 
-@pytest.mark.parametrize("transition", ["cut", "slide_left", "circle"])
-def test_duration_follows_the_transition_formula(tmp_path: Path, transition: str) -> None:
+@pytest.mark.parametrize(
+    ("transition", "minimum"), [("cut", 1.5), ("slide_left", 0.0), ("circle", 1.5)]
+)
+def test_duration_follows_the_transition_formula(
+    tmp_path: Path, transition: str, minimum: float
+) -> None:
     screens = make_screens(tmp_path / "in", [1.2, 0.9, 1.5])
-    export = settings(transition=transition, transition_seconds=0.4, pad_seconds=0.5)
+    export = settings(
+        transition=transition, transition_seconds=0.4, pad_seconds=0.5, min_screen_seconds=minimum
+    )
     output = tmp_path / "video.mp4"
 
     result = render(screens, output, export, cache=tmp_path / "cache")

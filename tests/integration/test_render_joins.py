@@ -1,6 +1,7 @@
 """Where pieces meet: a transition clip draws the previous screen's last frames again in
 another ffmpeg process, so the picture must carry on exactly where that screen's body
-stopped (same pan position, same captions), and into the next body without a jump."""
+stopped (same pan position; its caption ends there by design), and into the next body
+without a jump."""
 
 from __future__ import annotations
 
