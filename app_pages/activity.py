@@ -9,7 +9,7 @@ from core.tasks.records import JobView, list_jobs
 from ui.errors import attempt
 from ui.job_actions import cancel_button, retry_button
 from ui.listing import md
-from ui.live import poll_every, rerun_page_once
+from ui.live import poll_every, stop_polling
 from ui.services import services
 from ui.session import current_user_id
 
@@ -71,7 +71,7 @@ def job_list(statuses: list[str], kinds: list[str], watching: bool) -> None:
     for job in shown:
         job_row(job)
     if watching and not any(job.active for job in jobs):
-        rerun_page_once("activity")  # everything ended: stop refreshing
+        stop_polling("activity")  # everything ended: stop refreshing
 
 
 status_filter, kind_filter = st.columns(2)

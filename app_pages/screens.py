@@ -51,5 +51,5 @@ st.caption(
     "voice-over; each screen can also be generated, re-rolled, edited or given your own files."
 )
 batch_button(script.id)
-render_progress(script.id)
+render_progress(script.id, cancel_queued=False)
 batch_section(script.id, partial(screen_cards, script.id))

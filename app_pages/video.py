@@ -24,13 +24,18 @@ back = {"id": str(script.id)}
 st.page_link("app_pages/screens.py", label="Back to the screens", icon="⬅️", query_params=back)
 st.title(f"🎬 {script.title}", anchor=False)
 
+
+def video_and_renders() -> None:
+    """The last good video, even after the script changed, and every render."""
+    latest_video(script.id, script.title)
+    render_history(script.id, script.title)
+
+
+render_progress(script.id, then=video_and_renders)  # live while a render runs
 if script.status != "finalized":
-    st.info("Finalize the script first: the video is made from the screens of its final version.")
+    st.info("Finalize the script to render it: the video is made from its screens.")
     st.page_link("app_pages/script.py", label="Open the script", icon="📝", query_params=back)
     st.stop()
-
-render_progress(script.id)
-latest_video(script.id, script.title)
 
 st.subheader("Export settings", anchor=False)
 st.caption(
@@ -39,4 +44,3 @@ st.caption(
 )
 export_form(script.id)
 music_expander(script.workspace_id)
-render_history(script.id, script.title)

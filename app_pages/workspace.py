@@ -20,6 +20,12 @@ from ui.workspace_media import media_overview, style_expander
 
 TONES = ["informative", "dramatic", "funny", "inspiring", "calm"]
 STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
+WRITING = {  # an empty script, by its latest writing job
+    "queued": "✍️ Waiting to be written",
+    "running": "✍️ Being written",
+    "failed": "⚠️ Writing failed: open it to try again",
+    "canceled": "⏹️ Writing canceled",
+}
 DELETING = "workspace_deleting_script"
 
 svc = services()
@@ -43,15 +49,18 @@ def script_row(script: ScriptView) -> None:
     with st.container(border=True, key=f"workspace_script_{script.id}"):
         text, action, remove = st.columns([5, 1, 1], vertical_alignment="center")
         text.markdown(f"**{md(script.title)}**")
-        version = (
-            f"version {script.current_version}" if script.current_version else "not written yet"
-        )
+        if script.status == "empty":
+            state = WRITING.get(script.writing, "Not written yet")
+        else:
+            state = f"{STATUS.get(script.status, script.status)} · version {script.current_version}"
         text.caption(
-            f"{STATUS.get(script.status, script.status)} · {language_name(script.language)} · "
-            f"{version} · {script.tone} · {script.target_seconds} s · {script.scene_count} scenes"
+            f"{state} · {language_name(script.language)} · {script.tone} · "
+            f"{script.target_seconds} s · {script.scene_count} scenes"
         )
-        if action.button("Open", key=f"workspace_open_{script.id}", icon="📝", type="primary"):
-            st.switch_page("app_pages/script.py", query_params={"id": str(script.id)})
+        ids = {"id": str(script.id)}
+        action.page_link("app_pages/script.py", label="Open", icon="📝", query_params=ids)
+        if script.status != "empty":
+            action.page_link("app_pages/video.py", label="Video", icon="🎬", query_params=ids)
         delete_button(
             remove,
             state_key=DELETING,

@@ -96,6 +96,7 @@ ENTRY_POINTS: dict[str, Action] = {
     "core.video.renders.list_renders": Action.VIEW,
     "core.video.renders.latest_good_render": Action.VIEW,
     "core.video.renders.default_export_settings": Action.VIEW,
+    "core.video.freshness.video_freshness": Action.VIEW,
     "core.video.preview.request_preview": Action.RUN,
     "core.video.preview.latest_preview": Action.VIEW,
     "core.tasks.records.get_job": Action.VIEW,

@@ -16,7 +16,7 @@ def batch_button(script_id: int) -> None:
     """Queue every missing (or failed) image and voice-over, and the video after them."""
     button, video = st.columns([1, 3], vertical_alignment="center")
     with_video = video.checkbox(
-        "…and render the video when done", key=f"screens_with_video_{script_id}"
+        "…and render the video when done", value=True, key=f"screens_with_video_{script_id}"
     )
     if not button.button(
         "Batch generate", key=f"screens_batch_{script_id}", icon="⚡", type="primary"

@@ -1,6 +1,6 @@
-"""Batch generate on the screens page: the button, and a live section ("Images 7/12",
-"Voice 5/12") with Retry failed and Cancel. Everything shown comes from core, so a page
-reload shows the same state."""
+"""Batch generate on the screens page: a live section ("Images 7/12", "Voice 5/12") with
+Retry failed and Cancel, and the screens themselves, refreshed together while work runs.
+Everything shown comes from core, so a page reload shows the same state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.media.batch import MediaProgress, media_progress, retry_failed_media
 from ui.errors import attempt
 from ui.flash import flash
 from ui.job_actions import cancel_button
-from ui.live import poll_every, rerun_page_once
+from ui.live import poll_every, stop_polling
 from ui.services import services
 from ui.session import current_user_id
 
@@ -57,7 +57,7 @@ def _live(
         failures = sum(progress.failed(part) for part, _ in PARTS) if progress else 0
         plural = "failure" if failures == 1 else "failures"
         toast = f"Batch finished with {failures} {plural}" if failures else "Batch finished"
-        rerun_page_once(_key(script_id), toast, "⚠️" if failures else "✅")
+        stop_polling(_key(script_id), toast, "⚠️" if failures else "✅")
 
 
 def _actions(script_id: int, progress: MediaProgress) -> None:

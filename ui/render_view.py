@@ -3,6 +3,7 @@ latest good video with its download, and the history of renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -11,54 +12,112 @@ from streamlit.delta_generator import DeltaGenerator
 from core.media.probe import clock
 from core.render.spec import ExportSettings
 from core.tasks.records import JobView
-from core.video.renders import RenderView, active_render_job, latest_good_render, list_renders
+from core.video.freshness import video_freshness
+from core.video.renders import (
+    RenderView,
+    active_render_job,
+    latest_good_render,
+    list_renders,
+    request_render,
+)
 from ui.errors import attempt
-from ui.job_actions import cancel_button
+from ui.flash import flash
+from ui.job_actions import cancel_button, retry_button
 from ui.listing import md
-from ui.live import poll_every, rerun_page_once
+from ui.live import poll_every, stop_polling
 from ui.services import services
 from ui.session import current_user_id
 
+PORTRAIT_WIDTH = 300  # px: a 9:16 video stays about 530 px tall, its download beside it
 ICONS = {"queued": "⏳", "running": "⚙️", "succeeded": "✅", "failed": "⚠️", "canceled": "⏹️"}
 
 
-def render_progress(script_id: int) -> None:
-    """While the script's video renders: a progress bar and Cancel, refreshed every second."""
+def render_progress(
+    script_id: int, *, cancel_queued: bool = True, then: Callable[[], None] | None = None
+) -> None:
+    """While the script's video renders: a progress bar and Cancel, then whatever `then`
+    draws (the video page: its video and renders), refreshed every second together.
+
+    Without `cancel_queued`, a render still waiting (behind a batch's media, whose own
+    Cancel stops it too) shows no button of its own: one Cancel per thing that runs."""
     watching = _active(script_id) is not None
     every = poll_every(_key(script_id), 1, watching=watching)
-    st.fragment(run_every=every)(_live)(script_id, watching)
+    st.fragment(run_every=every)(_live)(script_id, watching, cancel_queued, then)
 
 
-def _live(script_id: int, watching: bool) -> None:
+def _live(
+    script_id: int, watching: bool, cancel_queued: bool, then: Callable[[], None] | None
+) -> None:
     job = _active(script_id)
     if job is not None:
-        st.progress(job.progress / 100, text=f"Video {job.progress}% — {job.message}")
-        cancel_button([job.id], key=f"video_cancel_{script_id}", label="Cancel the render")
-    elif watching:
+        waiting = job.status == "queued"
+        text = f"Video {job.progress}% — {job.message}"
+        if waiting:
+            text = f"Video queued — {job.message}" if job.message else "Video queued"
+        st.progress(job.progress / 100, text=text)
+        if cancel_queued or not waiting:
+            cancel_button([job.id], key=f"video_cancel_{script_id}", label="Cancel the render")
+    if then is not None:
+        then()
+    if job is None and watching:
         found = load_renders(script_id)
         done = bool(found) and found[0].good
-        rerun_page_once(
-            _key(script_id), "Video ready" if done else "The render did not finish", "✅"
-        )
+        toast = "Video ready" if done else "The render did not finish"
+        stop_polling(_key(script_id), toast, "✅" if done else "⚠️")
 
 
 def latest_video(script_id: int, title: str) -> None:
-    """The newest good video: player, thumbnail, facts and the download."""
-    svc = services()
+    """The newest good video, whatever became of the script since: player, facts, download,
+    and, when screens changed since, "out of date" with a Re-render button."""
+    svc, user_id = services(), current_user_id()
     latest = attempt(
         lambda: latest_good_render(
-            uow=svc.uow(), files=svc.files, user_id=current_user_id(), script_id=script_id
+            uow=svc.uow(), files=svc.files, user_id=user_id, script_id=script_id
         )
     )
     if latest is None or latest.video is None:
         st.info("No video yet: choose the settings below and press **Render video**.", icon="🎬")
         return
-    st.video(str(latest.video))
-    thumb, facts = st.columns([1, 4], vertical_alignment="center")
-    if latest.thumbnail is not None:
-        thumb.image(str(latest.thumbnail), width=120)
-    facts.caption(f"{_facts(latest)} · rendered {latest.created_at:%Y-%m-%d %H:%M}")
-    _download(facts, latest, title, primary=True)
+    portrait = (latest.height or 0) > (latest.width or 0)
+    player, details = st.columns([1, 2] if portrait else [3, 2])
+    player.video(str(latest.video), width=PORTRAIT_WIDTH if portrait else "stretch")
+    with details:
+        _freshness(script_id, latest)
+        if latest.thumbnail is not None:
+            st.image(str(latest.thumbnail), width=120)
+        st.caption(f"{_facts(latest)} · rendered {latest.created_at:%Y-%m-%d %H:%M}")
+        _download(st, latest, title, primary=True)
+
+
+def _freshness(script_id: int, latest: RenderView) -> None:
+    svc, user_id = services(), current_user_id()
+    fresh = attempt(
+        lambda: video_freshness(
+            uow=svc.uow(), files=svc.files, renderer=svc.renderer(), user_id=user_id,
+            render_id=latest.id,
+        )
+    )  # fmt: skip
+    if fresh is None or fresh.current:
+        st.success("Up to date with the screens.", icon="✅")
+        return
+    st.warning(f"**Out of date.** {fresh.reason}", icon="🕒")
+    if fresh.can_rerender and st.button(
+        "Re-render", key=f"video_rerender_{latest.id}", icon="🔄", type="primary"
+    ):
+        queued = attempt(
+            lambda: request_render(
+                uow=svc.uow(), queue=svc.queue, files=svc.files, studio=svc.settings,
+                user_id=user_id, script_id=script_id, export=latest.settings,
+            )
+        )  # fmt: skip
+        if queued is not None:
+            flash("Re-render queued with the same settings.", "🔄")
+            st.rerun()
+    elif not fresh.can_rerender:
+        st.page_link(
+            "app_pages/script.py", label="Open the script", icon="📝",
+            query_params={"id": str(script_id)},
+        )  # fmt: skip
 
 
 def render_history(script_id: int, title: str) -> None:
@@ -66,20 +125,26 @@ def render_history(script_id: int, title: str) -> None:
     found = load_renders(script_id)
     if not found:
         return
-    st.subheader("Renders", anchor=False)
-    for render in found:
-        with st.container(border=True, key=f"video_render_{render.id}"):
-            text, action = st.columns([4, 1], vertical_alignment="center")
-            icon = ICONS.get(render.status, "•")
-            text.markdown(
-                f"{icon} **{render.status.capitalize()}** · {render.created_at:%Y-%m-%d %H:%M}"
-            )
-            text.caption(summary(render.settings))
-            if render.good:
-                text.caption(_facts(render))
-                _download(action, render, title)
-            elif render.status == "failed" and render.job is not None and render.job.error:
+    with st.expander(f"Renders ({len(found)})", icon="🗂️", expanded=False):
+        for render in found:
+            _history_row(render, title)
+
+
+def _history_row(render: RenderView, title: str) -> None:
+    with st.container(border=True, key=f"video_render_{render.id}"):
+        text, action = st.columns([4, 1], vertical_alignment="center")
+        icon = ICONS.get(render.status, "•")
+        text.markdown(
+            f"{icon} **{render.status.capitalize()}** · {render.created_at:%Y-%m-%d %H:%M}"
+        )
+        text.caption(summary(render.settings))
+        if render.good:
+            text.caption(_facts(render))
+            _download(action, render, title)
+        elif render.status == "failed" and render.job is not None:
+            if render.job.error:
                 text.caption(f"Why: {md(render.job.error)}")
+            retry_button([render.job.id], key=f"video_retry_{render.id}", where=action)
 
 
 def summary(settings: ExportSettings) -> str:

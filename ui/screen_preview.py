@@ -12,6 +12,8 @@ from ui.jobs import job_progress
 from ui.services import services
 from ui.session import current_user_id
 
+PREVIEW_WIDTH = 300  # px: a portrait clip at full width would be taller than the screen
+
 
 def preview_controls(screen: ScreenView) -> None:
     """A Preview button once the screen has its image and voice; the clip once rendered."""
@@ -30,4 +32,4 @@ def preview_controls(screen: ScreenView) -> None:
     job_progress(active, key=f"screens_preview_jobs_{screen.id}")
     clip = latest_preview(uow=svc.uow(), files=svc.files, user_id=user_id, screen_id=screen.id)
     if clip is not None and not active:
-        st.video(str(clip))
+        st.video(str(clip), width=PREVIEW_WIDTH)

@@ -47,6 +47,14 @@ class AssetView:
     provider: str
 
 
+def cache_tag(provider: object) -> str:
+    """The provider's name, plus its `revision` when it has one: an offline provider that
+    now draws or speaks differently bumps it, so files made the old way are not reused."""
+    name = str(getattr(provider, "name", type(provider).__name__))
+    revision = getattr(provider, "revision", 0)
+    return f"{name}/r{revision}" if revision else name
+
+
 def request_key(provider: str, params: dict[str, Any]) -> str:
     """A stable hash of a provider request (what decides the output, never a key)."""
     blob = json.dumps({"provider": provider, **params}, sort_keys=True, ensure_ascii=False)

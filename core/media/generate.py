@@ -12,7 +12,7 @@ import dataclasses
 
 from core.access import Action
 from core.errors import InvalidInput
-from core.media.assets import Facts, cached_asset, request_key, store_asset
+from core.media.assets import Facts, cache_tag, cached_asset, request_key, store_asset
 from core.media.probe import clock
 from core.media.screen import load_screen
 from core.providers.base import GeneratedImage, ImageRequest, SpeechAudio, VoiceRequest, WordTiming
@@ -87,7 +87,7 @@ def generate_image_body(task: Task) -> str:
         variant=int(task.record.params.get("variant", 0)),
     )
     params = dataclasses.asdict(request)
-    key = request_key(generator.name, params)
+    key = request_key(cache_tag(generator), params)
     asset = cached_asset(uow, files, workspace.id, key)
     if asset is None:
         task.progress(10, f"Drawing the image ({generator.name})…")
@@ -123,7 +123,7 @@ def generate_voice_body(task: Task) -> str:
         "model": style.voice_model,
         "variant": int(task.record.params.get("variant", 0)),
     }
-    key = request_key(voice.name, params)
+    key = request_key(cache_tag(voice), params)
     asset = cached_asset(uow, files, workspace.id, key)
     words = list(asset.request.get("words") or []) if asset is not None else []
     if asset is None:

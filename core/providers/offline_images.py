@@ -271,6 +271,7 @@ def _hashed_motifs(text: str) -> tuple[Motif, ...]:
 
 class OfflineImages:
     name = "offline"
+    revision = 2  # calm scenes, small caption: older cached files are not reused
 
     def generate_image(self, request: ImageRequest) -> GeneratedImage:
         """Return a procedural picture of the prompt, exactly width × height, as PNG."""

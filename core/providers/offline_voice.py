@@ -81,6 +81,7 @@ _SynthCallback = ctypes.CFUNCTYPE(
 
 class OfflineVoice:
     name = "offline"
+    revision = 2  # Japanese read as kana: older cached files are not reused
 
     def synthesize(self, request: VoiceRequest) -> SpeechAudio:
         """Speak the text with eSpeak NG; return WAV audio with one timing per word."""

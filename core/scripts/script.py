@@ -18,9 +18,12 @@ from core.tasks.queue import TaskQueue
 from core.tasks.records import stop_jobs
 from core.uow import UnitOfWork
 from core.validation import clean_int, clean_title
-from db.models import Render, Screen, Script, Workspace
+from db.models import JobRecord, Render, Screen, Script, ScriptStatus, Workspace
 
 MAX_TOPIC = 2000
+
+
+WRITING_KINDS = ("script.generate", "script.translate")
 
 
 class ScriptView(BaseModel):
@@ -36,6 +39,7 @@ class ScriptView(BaseModel):
     current_version: int
     finalized_version: int | None
     source_script_id: int | None
+    writing: str = ""  # the latest writing job's status while the script is empty
 
 
 def create_script(
@@ -85,10 +89,13 @@ def list_scripts(*, uow: UnitOfWork, user_id: int, workspace_id: int) -> list[Sc
     """The scripts of one of the user's workspaces."""
     with uow:
         access.load(uow, Workspace, workspace_id, user_id=user_id, action=Action.VIEW)
-        rows = uow.session.scalars(
-            select(Script).where(Script.workspace_id == workspace_id).order_by(Script.id)
+        rows = list(
+            uow.session.scalars(
+                select(Script).where(Script.workspace_id == workspace_id).order_by(Script.id)
+            )
         )
-        return [script_view(s) for s in rows]
+        writing = _writing(uow, [s.id for s in rows if s.status == ScriptStatus.EMPTY])
+        return [script_view(s).model_copy(update={"writing": writing.get(s.id, "")}) for s in rows]
 
 
 def delete_script(
@@ -109,6 +116,22 @@ def delete_script(
         uow.commit()
     for path in unused:  # once the rows are gone for good
         path.unlink(missing_ok=True)
+
+
+def _writing(uow: UnitOfWork, script_ids: list[int]) -> dict[int, str]:
+    """Script id → the status of its latest writing job (generate or translate)."""
+    if not script_ids:
+        return {}
+    jobs = uow.session.execute(
+        select(JobRecord.target_id, JobRecord.status)
+        .where(
+            JobRecord.target_type == "script",
+            JobRecord.target_id.in_(script_ids),
+            JobRecord.kind.in_(WRITING_KINDS),
+        )
+        .order_by(JobRecord.id)
+    )
+    return {target: status.value for target, status in jobs}  # the latest wins
 
 
 def script_view(script: Script) -> ScriptView:

@@ -60,6 +60,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "STUDIO_DATA_DIR": str(data_dir),
         "STUDIO_PORT": str(port),
         "STUDIO_REDIS_PORT": str(_free_port()),
+        "STUDIO_DASHBOARD_PORT": str(_free_port()),  # not 9181: another app may run
     }
     for var in ("DATABASE_URL", "REDIS_URL"):
         env.pop(var, None)

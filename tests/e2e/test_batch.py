@@ -43,6 +43,7 @@ def test_batch_progress_survives_a_reload_and_ends_with_media(page: Page, app_ur
     register_and_log_in(page, app_url, "batcher")
     workspace_url = finalize_new_script(page, "Deep sea lights", SCREENS)
 
+    page.get_by_text("…and render the video when done").click()  # on by default: media only
     page.get_by_role("button", name="Batch generate").click()
     # Live progress: the count moves while the worker runs, without any click.
     expect(page.get_by_text(re.compile(rf"^Images ([1-9]|1[01])/{SCREENS}"))).to_be_visible()

@@ -13,13 +13,19 @@ PASSWORD = "journey-pass-1"
 
 
 def register_and_log_in(page: Page, base: str, username: str) -> None:
+    """Register (which signs in and opens Welcome), log out, and log in again."""
     page.goto(f"{base}/register")
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
     page.get_by_role("textbox", name="Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text(f"Account {username} created")).to_be_visible()
-    page.goto(base)
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/welcome$"))
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, username)
+
+
+def log_in(page: Page, username: str) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -33,21 +39,9 @@ def open_from_sidebar(page: Page, name: str, path: str) -> None:
 
 
 def follow(page: Page, link: Locator, path: str) -> None:
-    """Click a page link and wait until the page at `path` is shown.
-
-    A rerun that Streamlit is about to start (the sign-in cookie reporting back, a live
-    fragment finishing its job) reruns the page the browser last knew, which undoes a
-    click made in that instant (seen on CI). A user clicks again; so does this.
-    """
-    target = re.compile(rf"/{path}(\?|$)")
-    for _attempt in range(3):
-        link.click()
-        try:
-            expect(page).to_have_url(target, timeout=5000)
-            break
-        except AssertionError:
-            continue
-    expect(page).to_have_url(target)
+    """Click a page link once and wait until the page at `path` is shown."""
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/{path}(\?|$)"))
     wait_until_idle(page)
 
 

@@ -25,13 +25,17 @@ def session_cookie(page: Page) -> dict[str, object] | None:
 
 def test_a_reload_signs_in_again_by_id_and_logging_out_ends_it(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/register")
+    page.get_by_role("link", name="Already registered? Log in").click()  # the same tab
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert len(page.context.pages) == 1
+    page.goto(f"{app_url}/register")
     page.get_by_role("textbox", name="Username").fill("Kim")
     page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
     page.get_by_role("textbox", name="Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text("Account Kim created")).to_be_visible()
+    expect(page.get_by_text("Signed in as Kim (Kim)")).to_be_visible()  # registering signs in
+    page.get_by_role("button", name="Log out").click()
 
-    page.goto(app_url)
     page.get_by_role("textbox", name="Username").fill("KIM")
     page.get_by_role("textbox", name="Password").fill(PASSWORD.strip())
     page.get_by_role("button", name="Log in").click()
@@ -41,7 +45,7 @@ def test_a_reload_signs_in_again_by_id_and_logging_out_ends_it(page: Page, app_u
     expect(page.get_by_text("Signed in as Kim (Kim)")).to_be_visible()
 
     cookie = None
-    for _ in range(40):  # the cookie component writes it shortly after the sign-in
+    for _ in range(40):  # the page's script writes it as soon as the signed-in page shows
         cookie = session_cookie(page)
         if cookie:
             break

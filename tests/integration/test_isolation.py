@@ -39,6 +39,7 @@ from core.scripts.versions import get_version, list_versions
 from core.scripts.writing import request_generation
 from core.settings import Settings
 from core.tasks.records import get_job, list_jobs
+from core.video.renders import queue_render
 from core.workspaces.ideas import create_idea, execute_idea, list_ideas
 from core.workspaces.workspace import get_workspace, list_workspaces
 from db.migrate import upgrade
@@ -61,6 +62,7 @@ class Ids:
     screen: int  # the script's first screen
     empty_script: int  # no version yet
     job: int  # a generation job still waiting in the queue
+    render: int  # a render of the script, queued
 
 
 World = tuple[Services, FakeQueue, Ids]
@@ -108,6 +110,9 @@ def _populate(services: Services, queue: FakeQueue) -> Ids:
     screens = finalize_script(uow=uow(), files=files, user_id=me, script_id=script.id)
     request_image(uow=uow(), queue=queue, user_id=me, screen_id=screens[0].id)
     queue.run_all(services)  # the first screen has its image
+    render = queue_render(
+        uow=uow(), queue=queue, user_id=me, script_id=script.id, settings=ExportSettings()
+    )
     empty = create_script(uow=uow(), user_id=me, workspace_id=ws.id, topic="ink clouds")
     job = request_generation(uow=uow(), queue=queue, user_id=me, script_id=empty.id)
     save_key(uow=uow(), cipher=services.cipher, user_id=me, vendor="openai", secret=ALICE_KEY)
@@ -116,7 +121,9 @@ def _populate(services: Services, queue: FakeQueue) -> Ids:
         uow=uow(), cipher=services.cipher, user_id=bob, vendor="openai_compatible",
         secret="ollama", base_url="http://localhost:11434/v1", model="llama3.1",
     )  # fmt: skip
-    return Ids(me, bob, idea.id, ws.id, script.id, screens[0].id, empty.id, job.id)
+    return Ids(
+        me, bob, idea.id, ws.id, script.id, screens[0].id, empty.id, job.id, render.target_id
+    )
 
 
 @pytest.fixture
@@ -174,7 +181,8 @@ def arguments(
         "settings": ExportSettings() if name == "queue_render" else s.settings,
         "providers": s.providers, "user_id": user, "idea_id": i.idea,
         "workspace_id": i.workspace, "script_id": i.script, "screen_id": i.screen,
-        "job_id": i.job, "title": "Mine now", "description": "", "topic": "planted by bob",
+        "job_id": i.job, "render_id": i.render, "renderer": s.renderer(),
+        "title": "Mine now", "description": "", "topic": "planted by bob",
         "content": {"title": "Bob's", "scenes": [{"narration": "Hi", "visual": "Bob"}]},
         "base_version": 1, "number": 1, "language": "fr", "favorite": True,
         "narration": "Bob was here.", "visual": "A crab", "aspect": "1:1",
@@ -267,6 +275,6 @@ def test_lists_never_show_the_other_users_rows(world: World) -> None:
     alice_ws = {w.id for w in list_workspaces(uow=uow(), user_id=ids.alice)}
     assert alice_ws == {ids.workspace}
     alice_jobs = {j.id for j in list_jobs(uow=uow(), user_id=ids.alice)}
-    assert len(alice_jobs) == 3 and bob_job.id not in alice_jobs
+    assert len(alice_jobs) == 4 and bob_job.id not in alice_jobs
     assert get_job(uow=uow(), user_id=ids.alice, job_id=ids.job).status == "queued"
     assert get_version(uow=uow(), user_id=ids.alice, script_id=ids.script, number=1).number == 1

@@ -36,7 +36,8 @@ def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> 
     queued = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
     assert sorted(j.kind for j in queued) == ["screen.image"] * 3 + ["screen.voice"] * 3
     assert all(j.status == "queued" for j in queued)
-    assert bars(at) == ["Images 0/3", "Voice 0/3"]
+    waiting = "Video queued — Waiting for the steps before it to finish…"  # on by default
+    assert bars(at) == [waiting, "Images 0/3", "Voice 0/3"]
     assert texts(at).count("Image: queued") == 3
     assert at.button(key=f"screens_cancel_{script_id}").label == "Cancel"
 
@@ -62,6 +63,7 @@ def test_finished_media_appear_after_a_reload(studio: Studio) -> None:
     assert "not generated yet" not in texts(at)
     labels = [b.label for b in at.button]
     assert labels.count("Re-roll image") == 3 and labels.count("Re-do voice") == 3
+    at.checkbox(key=f"screens_with_video_{script_id}").uncheck()
     no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
     assert "Nothing to generate: every screen has its image and voice." in texts(at)
 

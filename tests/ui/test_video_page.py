@@ -75,7 +75,7 @@ def test_a_render_shows_progress_then_the_video_and_history(
     at.toggle(key="video_captions").set_value(False)
     no_exception(submit(at, script_id))
     bars = [p.proto.text for p in at.get("progress")]
-    assert bars == ["Video 0% — Waiting for a worker…"]
+    assert bars == ["Video queued — Waiting for a worker…"]
     assert at.button(key=f"video_cancel_{script_id}").label == "Cancel the render"
 
     studio.run_jobs()
@@ -105,6 +105,7 @@ def test_a_failed_render_is_listed_with_its_reason(studio: Studio, renderer: Fak
     shown = texts(at)
     assert "⚠️ **Failed**" in shown and r"Why: Unexpected error\: RuntimeError" in shown
     assert "No video yet" in shown and not at.get("download_button")
+    assert [b.label for b in at.button if b.key.startswith("video_retry_")] == ["Retry"]
 
 
 def test_batch_with_video_on_the_screens_page_queues_the_render(studio: Studio) -> None:
@@ -112,9 +113,11 @@ def test_batch_with_video_on_the_screens_page_queues_the_render(studio: Studio) 
     at = studio.open("app_pages/screens.py", id=script_id)
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Video"]
     assert [link.query_string for link in links] == [f"id={script_id}"]
-    at.checkbox(key=f"screens_with_video_{script_id}").check()
+    assert at.checkbox(key=f"screens_with_video_{script_id}").value  # on by default
     no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
     kinds = sorted(j.kind for j in studio.call(list_jobs))
     assert kinds.count("script.render") == 1 and kinds.count("screen.image") == 2
     bars = [p.proto.text for p in at.get("progress")]
-    assert "Video 0% — Waiting for the steps before it to finish…" in bars
+    assert "Video queued — Waiting for the steps before it to finish…" in bars
+    cancels = [b.label for b in at.button if "cancel" in (b.key or "")]
+    assert cancels == ["Cancel"]  # the batch's, which stops the waiting render too
