@@ -14,7 +14,6 @@ import contextlib
 import getpass
 import hashlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -373,13 +372,23 @@ def run_media(args: list[str]) -> int:
         services.engine.dispose()
 
 
+BROWSER_PACKAGES = {  # Debian package → a file it installs
+    "chromium": "/usr/bin/chromium",
+    # The page's icons are emoji: without a colour emoji font they show as boxes in the
+    # screenshots a failing browser test leaves.
+    "fonts-noto-color-emoji": "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+}
+
+
 def ensure_chromium() -> None:
-    """Install Debian's chromium for the browser tests when we are root and it is missing."""
-    if shutil.which("chromium") or os.geteuid() != 0 or not Path("/etc/debian_version").exists():
+    """Install Debian's chromium (and an emoji font) for the browser tests when we are root
+    and they are missing."""
+    missing = [name for name, path in BROWSER_PACKAGES.items() if not Path(path).exists()]
+    if not missing or os.geteuid() != 0 or not Path("/etc/debian_version").exists():
         return
-    say("installing Debian's chromium for the browser tests ...")
+    say(f"installing Debian's {' and '.join(missing)} for the browser tests ...")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    script = "apt-get update -qq && apt-get install -y -qq chromium"
+    script = f"apt-get update -qq && apt-get install -y -qq {' '.join(missing)}"
     if subprocess.run(["sh", "-c", script], env=env).returncode != 0:
         say("WARNING: could not install chromium; the browser tests will fail without it.")
 

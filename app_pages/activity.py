@@ -40,10 +40,8 @@ def job_row(job: JobView) -> None:
     with st.container(border=True, key=f"activity_job_{job.id}"):
         what, state, action = st.columns([3, 3, 1], vertical_alignment="center")
         what.markdown(f"**{job.label}**")  # our own words, not user text
-        what.caption(
-            f"{TARGETS.get(job.target_type, job.target_type)} #{job.target_id} · "
-            f"started {job.created_at:%Y-%m-%d %H:%M}"
-        )
+        target = job.target_name or f"{TARGETS.get(job.target_type, job.target_type)} (deleted)"
+        what.caption(f"{md(target)} · started {job.created_at:%Y-%m-%d %H:%M}")
         state.markdown(STATUSES.get(job.status, job.status))
         if job.active:
             state.progress(max(0, min(100, job.progress)) / 100, text=md(job.message))

@@ -55,4 +55,10 @@ if submitted:
                 st.session_state.pop(key, None)
             start_session(user)
             flash(f"Welcome, {user.display_name}! Your account is ready.", "🎉")
+            if user.is_admin:  # the first account of a new studio
+                flash(
+                    "You are this studio's first account, so you are its admin: the Admin "
+                    "page lists users, invitations and the job queue.",
+                    "🛡️",
+                )
             st.rerun()  # signed in now: /register opens the Welcome page

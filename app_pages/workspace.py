@@ -132,7 +132,7 @@ def new_script_form(ws: WorkspaceView) -> None:
             query_params={"id": str(script.id)},
         )
         return
-    flash("Script created: writing it now…" if right_away else "Script created.", "✍️")
+    flash("Script created.", "✍️")  # its page shows the writing live
     st.switch_page("app_pages/script.py", query_params={"id": str(script.id)})
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.tasks.records import JobView, get_job
 from ui.errors import attempt
-from ui.job_actions import cancel_button
+from ui.job_actions import cancel_button, retry_button
 from ui.services import services
 from ui.session import current_user_id
 
@@ -51,6 +51,7 @@ def _render(job: JobView, key: str) -> None:
     label = job.label
     if job.status == "failed":
         st.error(f"{label} failed: {job.error}", icon="⚠️")
+        retry_button([job.id], key=f"{key}_retry_{job.id}")
         return
     if job.status == "canceled":
         st.info(f"{label}: canceled.")

@@ -7,7 +7,9 @@ import streamlit as st
 from core.accounts.credentials import list_credentials
 from core.accounts.keys import check_key, remove_key, save_key
 from core.providers.registry import VENDORS, Vendor
-from ui.errors import attempt, succeeded
+from ui.errors import attempt
+from ui.flash import flash
+from ui.listing import delete_button
 from ui.services import services
 
 
@@ -23,7 +25,7 @@ def key_vault(user_id: int) -> None:
                 st.caption(f"Endpoint: {cred.base_url} · model: {cred.model}")
             _key_form(user_id, vendor, replacing=cred is not None)
             if cred:
-                _key_actions(user_id, vendor.name)
+                _key_actions(user_id, vendor)
 
 
 def _key_form(user_id: int, vendor: Vendor, *, replacing: bool) -> None:
@@ -45,14 +47,14 @@ def _key_form(user_id: int, vendor: Vendor, *, replacing: bool) -> None:
                 model=model,
             )
         ):
-            st.success("Key saved (encrypted).")
+            flash(f"{vendor.label} key saved, encrypted: press Test to check it.", "🔑")
             st.rerun()
 
 
-def _key_actions(user_id: int, vendor: str) -> None:
+def _key_actions(user_id: int, vendor: Vendor) -> None:
     svc = services()
     test_col, remove_col = st.columns(2)
-    if test_col.button("Test", key=f"vault_test_{vendor}"):
+    if test_col.button("Test", key=f"vault_test_{vendor.name}"):
         with st.spinner("Asking the provider…"):
             verdict = attempt(
                 lambda: check_key(
@@ -60,12 +62,17 @@ def _key_actions(user_id: int, vendor: str) -> None:
                     cipher=svc.cipher,
                     settings=svc.settings,
                     user_id=user_id,
-                    vendor=vendor,
+                    vendor=vendor.name,
                 )
             )
         if verdict:
             st.success(verdict)
-    if remove_col.button("Remove", key=f"vault_remove_{vendor}") and succeeded(
-        lambda: remove_key(uow=svc.uow(), user_id=user_id, vendor=vendor)
-    ):
-        st.rerun()
+    delete_button(
+        remove_col,
+        state_key="vault_removing",
+        item_id=vendor.name,
+        what=f"the {vendor.label} key",
+        delete=lambda: remove_key(uow=svc.uow(), user_id=user_id, vendor=vendor.name),
+        verb="Remove",
+        done="Removed",
+    )

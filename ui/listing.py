@@ -21,21 +21,28 @@ def md(text: str) -> str:
 
 
 def delete_button(
-    where: Any, *, state_key: str, item_id: int, what: str, delete: Callable[[], object]
+    where: Any,
+    *,
+    state_key: str,
+    item_id: int | str,
+    what: str,
+    delete: Callable[[], object],
+    verb: str = "Delete",
+    done: str = "Deleted",
 ) -> None:
-    """A Delete button (in `where`), then, below it, a warning with Confirm delete / Cancel:
-    nothing is deleted on the first click."""
-    if where.button("Delete", key=f"{state_key}_ask_{item_id}", icon="🗑️"):
+    """A Delete (or `verb`) button in `where`, then, below it, a warning with Confirm /
+    Cancel: nothing is deleted on the first click."""
+    if where.button(verb, key=f"{state_key}_ask_{item_id}", icon="🗑️"):
         st.session_state[state_key] = item_id
         st.rerun()
     if st.session_state.get(state_key) != item_id:
         return
-    st.warning(f"Delete {md(what)}? This cannot be undone.", icon="🗑️")
+    st.warning(f"{verb} {md(what)}? This cannot be undone.", icon="🗑️")
     left, right, _ = st.columns([1, 1, 4])
-    if left.button("Confirm delete", key=f"{state_key}_confirm_{item_id}", type="primary"):
+    if left.button(f"Confirm {verb.lower()}", key=f"{state_key}_confirm_{item_id}", type="primary"):
         st.session_state.pop(state_key, None)
         if succeeded(delete):
-            flash(f"Deleted {md(what)}.", "🗑️")
+            flash(f"{done} {md(what)}.", "🗑️")
             st.rerun()
     if right.button("Cancel", key=f"{state_key}_cancel_{item_id}"):
         st.session_state.pop(state_key, None)

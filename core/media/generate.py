@@ -16,6 +16,7 @@ from core.media.assets import Facts, cache_tag, cached_asset, request_key, store
 from core.media.probe import clock
 from core.media.screen import load_screen
 from core.providers.base import GeneratedImage, ImageRequest, SpeechAudio, VoiceRequest, WordTiming
+from core.providers.registry import provider_label
 from core.tasks.answers import Answer
 from core.tasks.kinds import Task
 from core.tasks.queue import TaskQueue
@@ -90,7 +91,7 @@ def generate_image_body(task: Task) -> str:
     key = request_key(cache_tag(generator), params)
     asset = cached_asset(uow, files, workspace.id, key)
     if asset is None:
-        task.progress(10, f"Drawing the image ({generator.name})…")
+        task.progress(10, f"Drawing the image ({provider_label(generator.name)})…")
         image = task.paid_call(
             lambda: generator.generate_image(request), dump=_dump_image, load=_load_image
         )
@@ -127,7 +128,7 @@ def generate_voice_body(task: Task) -> str:
     asset = cached_asset(uow, files, workspace.id, key)
     words = list(asset.request.get("words") or []) if asset is not None else []
     if asset is None:
-        task.progress(10, f"Recording the voice-over ({voice.name})…")
+        task.progress(10, f"Recording the voice-over ({provider_label(voice.name)})…")
         request = VoiceRequest(
             text=screen.narration, language=script.language, voice=style.voice,
             model=style.voice_model,

@@ -91,9 +91,14 @@ def audio_mime(path: Path) -> str:
         check=False,
     )
     match = _FORMAT.search(proc.stderr)
-    mime = AUDIO_MIMES.get(match.group(1)) if match else None
+    if match is None:  # whatever its name says, ffmpeg found no sound in it
+        raise InvalidInput(
+            "This file could not be read as audio: it is damaged or not a recording. "
+            "Upload an MP3, WAV or M4A file."
+        )
+    mime = AUDIO_MIMES.get(match.group(1))
     if mime is None:
-        raise InvalidInput("Audio must be MP3, WAV or M4A.")
+        raise InvalidInput(f"Audio must be MP3, WAV or M4A, not {match.group(1).split(',')[0]}.")
     return mime
 
 

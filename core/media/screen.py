@@ -71,14 +71,15 @@ def require_media(screens: list[ScreenView]) -> None:
     """Refuse, naming the screens, when any lacks its voice-over or image (or its file)."""
     if not screens:
         raise InvalidInput("This script has no screens yet: finalize it first.")
-    gaps = [
-        f"{screens_phrase(missing)} no {what}"
-        for what, missing in (
-            ("voice-over", [s.position + 1 for s in screens if s.audio is None]),
-            ("image", [s.position + 1 for s in screens if s.image is None]),
-        )
-        if missing
-    ]
+    lacks: dict[str, list[int]] = {}  # each screen named once, under all it lacks
+    for s in screens:
+        what = " and no ".join(
+            part for part, gone in (("image", s.image is None), ("voice-over", s.audio is None))
+            if gone
+        )  # fmt: skip
+        if what:
+            lacks.setdefault(what, []).append(s.position + 1)
+    gaps = [f"{screens_phrase(numbers)} no {what}" for what, numbers in lacks.items()]
     if gaps:
         message = "; ".join(gaps)
         raise InvalidInput(f"{message[0].upper()}{message[1:]}. Generate them first.")

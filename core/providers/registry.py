@@ -115,3 +115,11 @@ OFFLINE: dict[Role, Callable[[], Any]] = {
 
 def _count_voices(voice: ElevenLabsVoice) -> str:
     return f"Key works: {len(voice.list_voices())} voices available."
+
+
+def provider_label(name: str) -> str:
+    """A provider's name as people read it: "OpenAI", "offline drafts"."""
+    vendor = VENDORS.get(name)
+    if vendor is not None:
+        return vendor.label
+    return "offline drafts" if name == "offline" else name

@@ -13,7 +13,7 @@ from core import access
 from core.access import Action
 from core.accounts.keys import Providers
 from core.errors import InvalidInput, NotFound
-from core.providers.registry import NEEDS_LLM, Role
+from core.providers.registry import NEEDS_LLM, Role, provider_label
 from core.scripts.content import Scene, ScriptContent, ScriptRequest
 from core.scripts.languages import clean_language, language_name
 from core.scripts.script import ScriptView, script_view
@@ -91,11 +91,15 @@ def generate_script_body(task: Task) -> str:
         target_seconds=script.target_seconds,
         scene_count=script.scene_count,
     )
-    task.progress(10, f"Writing the script ({writer.name})…")
+    task.progress(10, f"Writing the script ({provider_label(writer.name)})…")
     content = task.paid_call(lambda: writer.write_script(request), dump=_dump, load=_load)
     task.progress(90, "Saving the new version…")
     version = add_version(
-        task.uow, script, content, VersionSource.GENERATED, f"Written by {writer.name}"
+        task.uow,
+        script,
+        content,
+        VersionSource.GENERATED,
+        f"Written by {provider_label(writer.name)}",
     )
     task.record.params = {**task.record.params, "version": version.number}
     task.uow.commit()
@@ -138,7 +142,7 @@ def translate_script_body(task: Task) -> str:
     )
     task.progress(90, "Saving the translation…")
     version = add_version(
-        task.uow, script, content, VersionSource.TRANSLATED, f"Translated from #{source.script_id}"
+        task.uow, script, content, VersionSource.TRANSLATED, _translated_from(task, source)
     )
     task.record.params = {**params, "version": version.number}
     task.uow.commit()
@@ -159,3 +163,9 @@ def _dump(content: ScriptContent) -> Answer:
 
 def _load(fields: dict[str, object], _data: bytes) -> ScriptContent:
     return ScriptContent.model_validate(fields)
+
+
+def _translated_from(task: Task, source: ScriptVersion) -> str:
+    original = task.uow.session.get(Script, source.script_id)
+    title = original.title if original is not None else "a deleted script"
+    return f"Translated from “{title}”, version {source.number}"

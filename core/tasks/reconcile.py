@@ -12,6 +12,9 @@ record with its RQ job:
     failed / stopped                     failed, LOST
     canceled                             canceled
     finished over FINISHED_GRACE ago     failed, LOST (run_task never wrote its end)
+    started by a worker that is gone    queued, RETRYING (RQ retries it once its
+      (this host: its pid is dead;        entry expires), or failed, LOST without
+      elsewhere: its key expired)         retries left: said at once, not in ~70 s
     queued, scheduled, started, …        unchanged: alive, or RQ will retry/expire it
     none, ENQUEUE_GRACE after the update failed, LOST (the enqueue never happened)
 
@@ -22,12 +25,15 @@ once and never overwrites what a job or the user wrote in between.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from redis import Redis
+from rq import Worker
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
@@ -38,6 +44,7 @@ from core.uow import UnitOfWork
 from db.models import JobRecord, JobStatus
 
 LOST = "The worker stopped while this job was running (or the job was lost); press Retry."
+RETRYING = "Worker lost; retrying…"
 FINISHED_GRACE = timedelta(minutes=5)
 ENQUEUE_GRACE = timedelta(minutes=2)
 
@@ -81,11 +88,38 @@ def _verdict(seen: _Seen, connection: Redis) -> JobStatus | None:
     if status == RQStatus.FINISHED:
         ended = job.ended_at
         return JobStatus.FAILED if ended is None or now - _aware(ended) > FINISHED_GRACE else None
+    if status == RQStatus.STARTED and seen.status == JobStatus.RUNNING and _worker_gone(job):
+        return JobStatus.QUEUED if job.retries_left else JobStatus.FAILED
     return None
+
+
+def _worker_gone(job: Job) -> bool:
+    """Whether the worker running `job` is dead: on this host its process is gone; on
+    another, its key (refreshed every heartbeat, jobs/worker.py) has expired."""
+    name = job.worker_name
+    if not name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, job.connection)
+    if worker is None:
+        return True
+    if worker.hostname != socket.gethostname() or not worker.pid:
+        return False
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 def _settle(uow_factory: Callable[[], UnitOfWork], seen: _Seen, status: JobStatus) -> bool:
     canceled = status == JobStatus.CANCELED
+    message, error = "Failed", LOST
+    if canceled:
+        message, error = "Canceled", ""
+    elif status == JobStatus.QUEUED:  # RQ will run it again: keep its lock
+        message, error = RETRYING, ""
     change = (
         update(JobRecord)
         .where(
@@ -93,13 +127,10 @@ def _settle(uow_factory: Callable[[], UnitOfWork], seen: _Seen, status: JobStatu
             JobRecord.status == seen.status,
             JobRecord.rq_job_id == seen.rq_job_id,
         )
-        .values(
-            status=status,
-            message="Canceled" if canceled else "Failed",
-            error="" if canceled else LOST,
-            lock=None,
-        )
+        .values(status=status, message=message, error=error)
     )
+    if status != JobStatus.QUEUED:
+        change = change.values(lock=None)
     with uow_factory() as uow:
         result = cast("CursorResult[Any]", uow.session.execute(change))
         uow.commit()

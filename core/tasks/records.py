@@ -24,6 +24,7 @@ from core.errors import Conflict, ProviderError
 from core.tasks.kinds import TaskKind, kind_of
 from core.tasks.limits import ensure_within_rate
 from core.tasks.queue import TaskQueue
+from core.tasks.targets import target_names
 from core.uow import UnitOfWork
 from db.models import JobRecord, JobStatus
 
@@ -47,6 +48,7 @@ class JobView(BaseModel):
     error: str
     attempts: int
     created_at: datetime
+    target_name: str | None = None  # “Octopus minds” · screen 3 (None: gone, or not asked)
 
     @property
     def active(self) -> bool:
@@ -152,8 +154,12 @@ def list_jobs(
             query = query.where(JobRecord.target_type == target_type)
         if target_id is not None:
             query = query.where(JobRecord.target_id == target_id)
-        rows = uow.session.scalars(query.order_by(JobRecord.id.desc()).limit(200))
-        return [job_view(r) for r in rows]
+        rows = list(uow.session.scalars(query.order_by(JobRecord.id.desc()).limit(200)))
+        names = target_names(uow, rows)
+        return [
+            job_view(r).model_copy(update={"target_name": names.get((r.target_type, r.target_id))})
+            for r in rows
+        ]
 
 
 def cancel_task(*, uow: UnitOfWork, queue: TaskQueue, user_id: int, job_id: int) -> JobView:

@@ -71,7 +71,7 @@ def test_openai_key_writes_the_script_through_the_sdk(
     assert job.status == "succeeded" and job.progress == 100
     version = get_version(uow=services.uow(), user_id=alice.id, script_id=script_id)
     assert version.content.scenes[0].narration == "Octopuses have nine brains."
-    assert version.note == "Written by openai"
+    assert version.note == "Written by OpenAI"
     [request] = openai_standin.requests
     assert request.headers["authorization"] == "Bearer sk-test-alice-0001"
     assert request.body["model"] == services.settings.openai_model

@@ -172,7 +172,9 @@ def test_random_bytes_named_mp3_are_refused(
     services: Services, alice: UserView, script: Script
 ) -> None:
     noise = random.Random(7).randbytes(200_000)
-    with refused(services, alice, script.id, InvalidInput, ["MP3, WAV or M4A"]):
+    with refused(
+        services, alice, script.id, InvalidInput, ["could not be read as audio", "MP3, WAV or M4A"]
+    ):
         upload_audio(
             settings=services.settings,
             uow=services.uow(),

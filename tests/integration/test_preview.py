@@ -24,7 +24,7 @@ def test_preview_of_one_screen_is_a_short_low_resolution_clip(
         services, fake_queue, alice, ["Octopuses taste with their arms.", "Second screen."]
     )
     first = screen_rows(services, script_id)[0]
-    with pytest.raises(InvalidInput, match="Screen 1 has no voice-over"):
+    with pytest.raises(InvalidInput, match="Screen 1 has no image and no voice-over"):
         request_preview(
             uow=services.uow(), queue=fake_queue, files=services.files, user_id=alice.id,
             screen_id=first.id,

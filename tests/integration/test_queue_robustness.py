@@ -28,7 +28,7 @@ from core.media.batch import media_progress, request_batch
 from core.media.screen import list_screens
 from core.scripts.finalize import finalize_script
 from core.scripts.versions import get_version, save_version
-from core.tasks.reconcile import LOST, reconcile_jobs
+from core.tasks.reconcile import LOST, RETRYING, reconcile_jobs
 from core.tasks.records import WAITING, JobView, get_job, retry_task, submit_task
 from db.models import JobRecord, JobStatus
 from tests.helpers import alive, children, wait_for, work_horse
@@ -107,13 +107,20 @@ def test_killed_workers_jobs_are_retried_or_failed_within_two_minutes_and_retry_
         return lambda: state(real_services, alice, record_id).status == status
 
     wait_for(settled(busy, "running"), 30, "the surviving worker busy")
-    wait_for(settled(no_retries, "failed"), LIMIT_S, "job without retries failed")
+    # On this host a dead worker's pid tells at once: no waiting ~70 s for its heartbeat.
+    told = lambda: state(real_services, alice, with_retry).message == RETRYING  # noqa: E731
+    wait_for(told, 30, "the job with a retry says its worker was lost")
+    told_s = time.monotonic() - killed_at
+    wait_for(settled(no_retries, "failed"), 30, "job without retries failed")
     failed_s = time.monotonic() - killed_at
     assert state(real_services, alice, busy).status == "running"  # settled during a job
     (output_dir(media, busy) / "release").touch()
     wait_for(settled(with_retry, "succeeded"), LIMIT_S - failed_s, "job with a retry succeeded")
     retried_s = time.monotonic() - killed_at
-    print(f"\nkill → failed: {failed_s:.1f} s; kill → retried and succeeded: {retried_s:.1f} s")
+    print(
+        f"\nkill → 'worker lost, retrying': {told_s:.1f} s; → failed: {failed_s:.1f} s; "
+        f"→ retried and succeeded: {retried_s:.1f} s"
+    )
     assert retried_s < LIMIT_S
 
     failed = state(real_services, alice, no_retries)
@@ -134,7 +141,8 @@ def test_killed_workers_jobs_are_retried_or_failed_within_two_minutes_and_retry_
     with real_services.uow() as uow:
         new_rq_id = uow.session.get(JobRecord, no_retries).rq_job_id  # type: ignore[union-attr]
     assert new_rq_id != old_rq_id
-    assert Job.fetch(old_rq_id, connection=redis).get_status() == "failed"  # left as it was
+    # RQ settles the old job itself (failed once its heartbeat entry expires); nobody ran it.
+    assert Job.fetch(old_rq_id, connection=redis).get_status() in ("started", "failed")
     version = get_version(uow=real_services.uow(), user_id=alice.id, script_id=script_id)
     assert (version.number, len(version.content.scenes)) == (1, 4)
 

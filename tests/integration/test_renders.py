@@ -126,12 +126,13 @@ def test_a_render_is_refused_naming_the_screens_without_media(
     services: Services, fake_queue: FakeQueue, alice: UserView
 ) -> None:
     _, script_id = with_media(services, fake_queue, alice, NARRATIONS[:5])
-    drop_media(services, script_id, "audio_asset_id", [3, 5])
-    drop_media(services, script_id, "image_asset_id", [2])
+    drop_media(services, script_id, "audio_asset_id", [3, 4, 5])
+    drop_media(services, script_id, "image_asset_id", [2, 4])
     with pytest.raises(InvalidInput) as refused:
         render(services, alice, script_id, SMALL)
-    assert str(refused.value) == (
-        "Screens 3 and 5 have no voice-over; screen 2 has no image. Generate them first."
+    assert str(refused.value) == (  # each screen named once
+        "Screen 2 has no image; screens 3 and 5 have no voice-over; "
+        "screen 4 has no image and no voice-over. Generate them first."
     )
     assert render_rows(services) == [] and fake_queue.queued == []
     jobs = list_jobs(uow=services.uow(), user_id=alice.id, target_type="render")

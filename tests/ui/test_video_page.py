@@ -60,8 +60,7 @@ def test_a_render_without_media_warns_naming_the_screens(studio: Studio) -> None
     script_id = finalized(studio, scene_count=3)
     at = no_exception(submit(studio.open("app_pages/video.py", id=script_id), script_id))
     assert [w.value for w in at.warning] == [
-        "Screens 1, 2 and 3 have no voice-over; screens 1, 2 and 3 have no image. "
-        "Generate them first."
+        "Screens 1, 2 and 3 have no image and no voice-over. Generate them first."
     ]
     assert studio.call(list_jobs, target_type="render") == []
 
