@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.auth import log_out, restore_session, signed_in_user_id
 from ui.login import login_form
+from ui.notification_bell import notification_bell
 from ui.session import current_user
 
 st.set_page_config(page_title="Faceless Studio", page_icon="🎬", layout="wide")
@@ -20,6 +21,7 @@ APP_PAGES = [
     ("pages/screens.py", "Screens", "🖼️", "screens", False),
     ("pages/video.py", "Video", "🎬", "video", False),
     ("pages/activity.py", "Activity", "📋", "activity", True),
+    ("pages/notifications.py", "Notifications", "🔔", "notifications", False),  # the bell
     ("pages/settings.py", "Settings", "⚙️", "settings", True),
     ("pages/onboarding.py", "Welcome", "👋", "welcome", True),
     ("pages/admin.py", "Admin", "🛡️", "admin", True),
@@ -53,6 +55,7 @@ else:
     nav = st.navigation(pages, position="hidden")  # register pages before linking to them
     with st.sidebar:
         st.markdown("### 🎬 Faceless Studio")
+        notification_bell()
         for page, (*_, url, listed) in zip(pages, APP_PAGES, strict=True):
             if listed and (user.is_admin or url not in ADMIN_ONLY):
                 st.page_link(page)

@@ -7,6 +7,7 @@ import streamlit as st
 from core.accounts.users import change_password, update_profile
 from ui.errors import attempt, succeeded
 from ui.key_vault import key_vault
+from ui.notification_prefs import notification_preferences
 from ui.services import services
 from ui.session import current_user, current_user_id
 
@@ -41,3 +42,6 @@ with password_tab, st.form("settings_password", clear_on_submit=True):
 
 with keys_tab:
     key_vault(user_id)
+
+with profile_tab:
+    notification_preferences(user_id)

@@ -32,6 +32,8 @@ from core.bootstrap import Services, build_services
 from core.errors import NotFound, PermissionDenied
 from core.media.generate import request_image
 from core.media.screen import list_screens
+from core.notifications.notice_kinds import JOB_FAILED
+from core.notifications.notices import list_notifications, notify
 from core.render.spec import ExportSettings
 from core.scripts.finalize import finalize_script
 from core.scripts.script import create_script, get_script, list_scripts
@@ -46,7 +48,9 @@ from tests.fakes import FakeQueue
 from tests.helpers import png_upload, tone_wav
 
 ALICE_KEY = "fake-alice-key-0123456789WXYZ"
-ID_PARAMS = {"idea_id", "workspace_id", "script_id", "screen_id", "job_id", "render_id"}
+ID_PARAMS = {
+    "idea_id", "workspace_id", "script_id", "screen_id", "job_id", "render_id", "notification_id"
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Ids:
     screen: int  # the script's first screen
     empty_script: int  # no version yet
     job: int  # a generation job still waiting in the queue
+    notification: int  # unread
 
 
 World = tuple[Services, FakeQueue, Ids]
@@ -116,7 +121,12 @@ def _populate(services: Services, queue: FakeQueue) -> Ids:
         uow=uow(), cipher=services.cipher, user_id=bob, vendor="openai_compatible",
         secret="ollama", base_url="http://localhost:11434/v1", model="llama3.1",
     )  # fmt: skip
-    return Ids(me, bob, idea.id, ws.id, script.id, screens[0].id, empty.id, job.id)
+    told = notify(
+        uow=uow(), mailer=None, user_id=me, kind=JOB_FAILED, title="Drawing the image failed",
+        link=f"screens?id={script.id}",
+    )  # fmt: skip
+    assert told is not None
+    return Ids(me, bob, idea.id, ws.id, script.id, screens[0].id, empty.id, job.id, told.id)
 
 
 @pytest.fixture
@@ -148,6 +158,8 @@ def snapshot(services: Services, queue: FakeQueue, ids: Ids) -> dict[str, Any]:
         "bob_ideas": list_ideas(uow=uow(), user_id=ids.bob),
         "bob_workspaces": list_workspaces(uow=uow(), user_id=ids.bob),
         "bob_jobs": list_jobs(uow=uow(), user_id=ids.bob),
+        "notifications": list_notifications(uow=uow(), user_id=me),
+        "bob_notifications": list_notifications(uow=uow(), user_id=ids.bob),
         "queued": list(queue.queued),
         "canceled": list(queue.canceled),
         "files": sorted(
@@ -174,7 +186,8 @@ def arguments(
         "settings": ExportSettings() if name == "queue_render" else s.settings,
         "providers": s.providers, "user_id": user, "idea_id": i.idea,
         "workspace_id": i.workspace, "script_id": i.script, "screen_id": i.screen,
-        "job_id": i.job, "title": "Mine now", "description": "", "topic": "planted by bob",
+        "job_id": i.job, "notification_id": i.notification, "title": "Mine now",
+        "description": "", "topic": "planted by bob",
         "content": {"title": "Bob's", "scenes": [{"narration": "Hi", "visual": "Bob"}]},
         "base_version": 1, "number": 1, "language": "fr", "favorite": True,
         "narration": "Bob was here.", "visual": "A crab", "aspect": "1:1",
