@@ -41,9 +41,11 @@ def ago(moment: datetime) -> str:
 def notification(item: NotificationView) -> None:
     with st.container(border=True, key=f"notifications_item_{item.id}"):
         text, link, action = st.columns([6, 2, 1], vertical_alignment="center")
-        title = md(item.title)
+        title = md(item.title)  # read ones step back, so the unread stand out
         text.markdown(
-            f"{item.icon} **{title}** :blue-badge[New]" if not item.read else f"{item.icon} {title}"
+            f"{item.icon} **{title}** :blue-badge[New]"
+            if not item.read
+            else f"{item.icon} :gray[{title}]"
         )
         text.caption(
             f"{md(item.body)} · {ago(item.created_at)}" if item.body else ago(item.created_at)
@@ -62,11 +64,9 @@ def notification(item: NotificationView) -> None:
 
 items = attempt(lambda: list_notifications(uow=svc.uow(), user_id=user_id)) or []
 unread = sum(not item.read for item in items)
-summary, all_read = st.columns([4, 1], vertical_alignment="center")
-summary.caption(
-    f"{unread} unread · newest first · choose which you get, and whether by e-mail, under "
-    "Settings › Profile."
-)
+summary, choose, all_read = st.columns([3, 2, 1], vertical_alignment="center")
+summary.caption(f"{unread} unread · newest first")
+choose.page_link("pages/settings.py", label="Notification settings", icon="⚙️")
 if unread and all_read.button("Mark all read", key="notifications_all_read", icon="✔️"):
     attempt(lambda: mark_all_read(uow=svc.uow(), user_id=user_id))
     st.rerun()

@@ -12,7 +12,7 @@ import streamlit as st
 from core.notifications.notices import list_notifications, unread_count
 from ui.listing import md
 from ui.services import services
-from ui.session import current_user_id
+from ui.session import USER_ID
 
 POLL_S = 4
 SEEN = "notification_bell_seen"  # the unread count the bell last showed
@@ -24,7 +24,10 @@ def notification_bell() -> None:
 
 
 def _bell() -> None:
-    svc, user_id = services(), current_user_id()
+    user_id = st.session_state.get(USER_ID)
+    if user_id is None:  # signed out in this tab since the page was drawn
+        return
+    svc = services()
     count = unread_count(uow=svc.uow(), user_id=user_id)
     seen = st.session_state.get(SEEN)
     st.session_state[SEEN] = count
@@ -32,5 +35,6 @@ def _bell() -> None:
         newest = list_notifications(uow=svc.uow(), user_id=user_id, limit=1)
         if newest and not newest[0].read:
             st.toast(md(newest[0].title), icon=newest[0].icon)
-    label = f"Notifications :red-badge[{count}]" if count else "Notifications"
-    st.page_link("pages/notifications.py", label=label, icon="🔔", help="Your notifications")
+    shown = "99+" if count > 99 else str(count)
+    label = f"Notifications :red-badge[{shown}]" if count else "Notifications"
+    st.page_link("pages/notifications.py", label=label, icon="🔔")

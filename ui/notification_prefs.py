@@ -28,7 +28,9 @@ def notification_preferences(user_id: int) -> None:
                 key=f"settings_notify_{name}",
             )
         }
-        email = st.checkbox("Also send them by e-mail", value=preferences.email)
+        email = st.checkbox(
+            "Also send them by e-mail", value=preferences.email, disabled=svc.mailer is None
+        )
         _email_hint(svc.mailer is not None)
         if st.form_submit_button("Save notifications") and attempt(
             lambda: save_notification_choices(uow=svc.uow(), user_id=user_id, on=on, email=email)

@@ -77,6 +77,31 @@ def told_once_after_the_end(services: Services, user: UserView) -> NotificationV
 # --- through the real queue and workers ----------------------------------------------------
 
 
+def batch_on_two_workers(
+    services: Services,
+    fake_queue: FakeQueue,
+    real: Services,
+    user: UserView,
+    workers: Workers,
+    queues: tuple[str, ...],
+    **options: Any,
+) -> tuple[int, list[str]]:
+    """(script id, job kinds) of a 3-screen script's batch, queued through the real server
+    for two workers, which both see jobs of the batch end."""
+    _, script_id = finalized_script(services, fake_queue, user, NARRATIONS[:3])
+    jobs = request_batch(
+        uow=real.uow(),
+        queue=real.queue,
+        files=real.files,
+        user_id=user.id,
+        script_id=script_id,
+        **options,
+    )
+    for name in ("one", "two"):
+        workers(queues=queues, name=name)
+    return script_id, [job.kind for job in jobs]
+
+
 def test_a_batch_is_told_once_when_it_ends_with_a_link_to_its_screens(
     services: Services,
     fake_queue: FakeQueue,
@@ -84,14 +109,10 @@ def test_a_batch_is_told_once_when_it_ends_with_a_link_to_its_screens(
     alice: UserView,
     workers: Workers,
 ) -> None:
-    _, script_id = finalized_script(services, fake_queue, alice, NARRATIONS[:3])
-    jobs = request_batch(
-        uow=real_services.uow(), queue=real_services.queue, files=real_services.files,
-        user_id=alice.id, script_id=script_id,
-    )  # fmt: skip
-    assert len(jobs) == 6
-    workers(queues=("media",), name="one")
-    workers(queues=("media",), name="two")  # both see jobs of the batch end
+    script_id, kinds = batch_on_two_workers(
+        services, fake_queue, real_services, alice, workers, ("media",)
+    )
+    assert len(kinds) == 6
 
     notice = told_once_after_the_end(real_services, alice)
     title = get_script(uow=services.uow(), user_id=alice.id, script_id=script_id).title
@@ -108,14 +129,11 @@ def test_a_batch_with_the_video_is_told_once_that_the_video_is_ready(
     alice: UserView,
     workers: Workers,
 ) -> None:
-    _, script_id = finalized_script(services, fake_queue, alice, NARRATIONS[:3])
-    jobs = request_batch(
-        uow=real_services.uow(), queue=real_services.queue, files=real_services.files,
-        user_id=alice.id, script_id=script_id, with_video=True, settings=SMALL,
+    script_id, kinds = batch_on_two_workers(
+        services, fake_queue, real_services, alice, workers, ("media", "render"),
+        with_video=True, settings=SMALL,
     )  # fmt: skip
-    assert [job.kind for job in jobs][-1] == "script.render" and len(jobs) == 7
-    workers(queues=("media", "render"), name="one")
-    workers(queues=("media", "render"), name="two")
+    assert kinds[-1] == "script.render" and len(kinds) == 7
 
     notice = told_once_after_the_end(real_services, alice)  # not the media, not twice
     assert (notice.kind, notice.link) == (RENDER_READY, f"video?id={script_id}")
