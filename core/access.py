@@ -119,13 +119,8 @@ NAMES: dict[type[Any], str] = {
     Favorite: "Favourite",
     Notification: "Notification",
 }
-_PERSONAL = (
-    Idea,
-    JobRecord,
-    ApiCredential,
-    Favorite,
-    Notification,
-)  # rows with an owner of their own
+# rows with an owner of their own
+_PERSONAL = (Idea, JobRecord, ApiCredential, Favorite, Notification)
 _IN_A_SCRIPT = (ScriptVersion, Screen, Render)
 
 
