@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.auth import log_out, restore_session, signed_in_user_id, sync_cookie
 from ui.flash import show_flash
+from ui.notification_bell import notification_bell
 from ui.session import current_user, user_preferences
 from ui.theme import apply_theme
 
@@ -21,6 +22,7 @@ APP_PAGES = [
     ("app_pages/screens.py", "Screens", "🖼️", "screens", False),
     ("app_pages/video.py", "Video", "🎬", "video", False),
     ("app_pages/activity.py", "Activity", "📋", "activity", True),
+    ("app_pages/notifications.py", "Notifications", "🔔", "notifications", False),  # the bell
     ("app_pages/settings.py", "Settings", "⚙️", "settings", True),
     ("app_pages/onboarding.py", "Welcome", "👋", "welcome", True),
     ("app_pages/admin.py", "Admin", "🛡️", "admin", True),
@@ -59,6 +61,7 @@ else:
     nav = st.navigation([*pages, *aliases], position="hidden")  # before any link to them
     with st.sidebar:
         st.markdown("### 🎬 Faceless Studio")
+        notification_bell()
         for page, (*_, url, listed) in zip(pages, APP_PAGES, strict=True):
             if listed and (user.is_admin or url not in ADMIN_ONLY):
                 st.page_link(page)

@@ -1,4 +1,4 @@
-"""Settings: profile, password, defaults for new work, the theme and the API key vault."""
+"""Settings: profile and theme, defaults for new work, notifications, password, API keys."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 from core.accounts.users import change_password, update_profile
 from ui.errors import attempt, succeeded
 from ui.key_vault import key_vault
+from ui.notification_prefs import notification_preferences
 from ui.preferences_form import defaults_form, theme_switch
 from ui.services import services
 from ui.session import current_user, current_user_id
@@ -14,8 +15,8 @@ from ui.session import current_user, current_user_id
 st.title("Settings")
 svc = services()
 user_id = current_user_id()
-profile_tab, defaults_tab, password_tab, keys_tab = st.tabs(
-    ["Profile", "Defaults", "Password", "API keys"]
+profile_tab, defaults_tab, notices_tab, password_tab, keys_tab = st.tabs(
+    ["Profile", "Defaults", "Notifications", "Password", "API keys"]
 )
 
 with profile_tab:
@@ -48,3 +49,6 @@ with password_tab, st.form("settings_password", clear_on_submit=True):
 
 with keys_tab:
     key_vault(user_id)
+
+with notices_tab:
+    notification_preferences(user_id)

@@ -16,6 +16,7 @@ the same answer as for an id that does not exist, so ids leak nothing.
     JobRecord       whoever started it
     ApiCredential   its owner
     Favorite        its owner
+    Notification    its owner (whom it tells)
 
 Today's rule: the owner may do every action, nobody else any. Teams change only this
 module and the data model: "a member of the owning team with the right role".
@@ -36,6 +37,7 @@ from db.models import (
     Favorite,
     Idea,
     JobRecord,
+    Notification,
     Render,
     Role,
     Screen,
@@ -102,6 +104,7 @@ ENTRY_POINTS: dict[str, Action] = {
     "core.tasks.records.get_job": Action.VIEW,
     "core.tasks.records.cancel_task": Action.RUN,
     "core.tasks.records.retry_task": Action.RUN,
+    "core.notifications.notices.mark_read": Action.EDIT,
 }
 
 NAMES: dict[type[Any], str] = {
@@ -115,8 +118,10 @@ NAMES: dict[type[Any], str] = {
     JobRecord: "Job",
     ApiCredential: "Key",
     Favorite: "Favourite",
+    Notification: "Notification",
 }
-_PERSONAL = (Idea, JobRecord, ApiCredential, Favorite)  # rows with an owner of their own
+# rows with an owner of their own
+_PERSONAL = (Idea, JobRecord, ApiCredential, Favorite, Notification)
 _IN_A_SCRIPT = (ScriptVersion, Screen, Render)
 
 

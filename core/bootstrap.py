@@ -16,6 +16,7 @@ from core.accounts.credentials import Cipher
 from core.accounts.keys import Providers
 from core.accounts.throttle import LoginThrottle
 from core.media.files import FileStore
+from core.notifications.mailer import Mailer, SMTPMailer
 from core.providers.registry import Role
 from core.render.spec import Renderer
 from core.settings import Settings
@@ -37,6 +38,7 @@ class Services:
     providers: Providers
     answers: AnswerStore
     throttle: LoginThrottle
+    mailer: Mailer | None = None  # None: this server sends no e-mail
     _renderer: Renderer | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
@@ -65,6 +67,7 @@ def build_services(
     images: Any = None,
     voice: Any = None,
     throttle: LoginThrottle | None = None,
+    mailer: Mailer | None = None,
 ) -> Services:
     """Every service, from settings; each keyword replaces the one it names (a provider
     given here serves every user in its role, whatever keys they stored)."""
@@ -92,5 +95,6 @@ def build_services(
         ),
         answers=AnswerStore(files.root / ".answers"),
         throttle=throttle or LoginThrottle(redis),
+        mailer=mailer or (SMTPMailer(settings) if settings.smtp_host else None),
         _renderer=renderer,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values from .env.example; a real secret is compared whole, never searched for these.
@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     max_voice_seconds: int = Field(default=120, ge=5)  # one screen's voice-over
     max_video_seconds: int = Field(default=900, ge=10)  # one video (15 minutes)
     render_free_disk_mb: int = Field(default=500, ge=0)  # headroom a render must leave
+    # E-mail for notifications (core/notifications): an empty host sends none.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")  # shown as ********** in any repr or log
+    smtp_sender: str = ""  # the From address, e.g. "Faceless Studio <studio@example.com>"
+    smtp_starttls: bool = True  # upgrade the connection to TLS before logging in
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -89,6 +96,7 @@ class Settings(BaseSettings):
                 "that name first would have been). Remove it, and create admins with: "
                 "python3 studio.py admin create NAME"
             )
+        _check_smtp(self)
         if not self.dashboard_username.strip():  # rq-dashboard skips basic auth without one
             raise SettingsError("STUDIO_DASHBOARD_USERNAME must not be empty.")
         return self
@@ -133,6 +141,22 @@ def _require_real_secret(name: str, value: str) -> None:
     if is_placeholder(value) or any(is_placeholder(k) for k in value.split(",")):
         raise SettingsError(
             f"{name} still holds the placeholder from .env.example; set a real secret."
+        )
+
+
+def _check_smtp(settings: Settings) -> None:
+    if not settings.smtp_host:
+        return
+    if not settings.smtp_sender.strip():
+        raise SettingsError(
+            "STUDIO_SMTP_SENDER must be set when STUDIO_SMTP_HOST is: the From address of "
+            'notification e-mails, e.g. "Faceless Studio <studio@example.com>".'
+        )
+    password = settings.smtp_password.get_secret_value()
+    if password and is_placeholder(password):
+        raise SettingsError(
+            "STUDIO_SMTP_PASSWORD still holds the placeholder from .env.example; set the real "
+            "one, or leave it empty for a server that needs no login."
         )
 
 

@@ -109,7 +109,9 @@ class StudioWorker(Worker):
         """Settle job records of dead jobs; never lets a database error stop the worker."""
         services = worker_services()  # the same composition root as the jobs
         try:
-            fixed = reconcile_jobs(uow_factory=services.uow, connection=self.connection)
+            fixed = reconcile_jobs(
+                uow_factory=services.uow, connection=self.connection, mailer=services.mailer
+            )
             sweep_now(services)  # files of killed writers; once an hour, unreferenced ones
         except Exception:
             self.log.exception("Worker %s: could not reconcile job records", self.name)

@@ -32,6 +32,7 @@ class Preferences(BaseModel):
     theme: Theme = "light"
     # Notification kinds switched off in the notification centre (core/notifications).
     muted: list[str] = Field(default_factory=list)
+    wanted: list[str] = Field(default_factory=list)  # kinds that are off until switched on
     email: bool = False  # also send notifications by e-mail (when the server has SMTP)
 
 

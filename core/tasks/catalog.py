@@ -8,6 +8,7 @@ means (tests/integration/test_job_kinds.py checks it).
 from __future__ import annotations
 
 from core.media.generate import generate_image_body, generate_voice_body
+from core.notifications.notice_kinds import RENDER_READY
 from core.providers.base import Budget
 from core.scripts.writing import generate_script_body, translate_script_body
 from core.tasks.kinds import TaskKind
@@ -23,12 +24,12 @@ KINDS: dict[str, TaskKind] = {
         TaskKind(
             "script.generate", "Writing the script", target="script", queue="llm",
             timeout=300, retries=2, body=generate_script_body,
-            paid=True, exclusive=True, budget=LLM_BUDGET,
+            paid=True, exclusive=True, budget=LLM_BUDGET, page="script",
         ),
         TaskKind(
             "script.translate", "Translating", target="script", queue="llm",
             timeout=300, retries=2, body=translate_script_body,
-            paid=True, exclusive=True, budget=LLM_BUDGET,
+            paid=True, exclusive=True, budget=LLM_BUDGET, page="script",
         ),
         TaskKind(
             "screen.image", "Drawing the image", target="screen", queue="media",
@@ -47,6 +48,7 @@ KINDS: dict[str, TaskKind] = {
         TaskKind(
             "script.render", "Rendering the video", target="render", queue="render",
             timeout=1800, retries=1, body=render_video_body, exclusive=True,
+            page="video", notice=RENDER_READY,
         ),
     ]
 }  # fmt: skip

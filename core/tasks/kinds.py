@@ -36,6 +36,11 @@ class TaskKind:
     paid: bool = False  # a vendor charges for it: its answer is kept, a timeout not retried
     exclusive: bool = False  # at most one queued or running job of this kind per target
     budget: Budget | None = None  # how long its vendor calls may take, all tries included
+    # Where its result is seen: the app page of the target's script ("screens" → a failure
+    # links to screens?id=<script id>), and the notification its success sends on its own
+    # ("": none, the user is watching it; core/notifications/job_events.py).
+    page: str = "screens"
+    notice: str = ""
 
 
 @dataclass

@@ -20,7 +20,8 @@ record with its RQ job:
 
 Every change is one UPDATE conditional on the (id, status, rq_job_id) that was read,
 so running this twice, or from several workers at once, changes a record at most
-once and never overwrites what a job or the user wrote in between.
+once and never overwrites what a job or the user wrote in between. Whoever changed it
+tells the user (core/notifications/job_events.py), as `run_task` does for jobs that end.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from sqlalchemy import CursorResult, select, update
 
+from core.notifications.job_events import tell_job_ended
+from core.notifications.mailer import Mailer
 from core.tasks.records import ACTIVE
 from core.uow import UnitOfWork
 from db.models import JobRecord, JobStatus
@@ -57,8 +60,11 @@ class _Seen:
     updated_at: datetime
 
 
-def reconcile_jobs(*, uow_factory: Callable[[], UnitOfWork], connection: Redis) -> int:
-    """Settle the active job records whose RQ job is over or gone; return how many changed."""
+def reconcile_jobs(
+    *, uow_factory: Callable[[], UnitOfWork], connection: Redis, mailer: Mailer | None = None
+) -> int:
+    """Settle the active job records whose RQ job is over or gone, and tell their users;
+    return how many changed."""
     with uow_factory() as uow:
         columns = (JobRecord.id, JobRecord.status, JobRecord.rq_job_id, JobRecord.updated_at)
         rows = uow.session.execute(select(*columns).where(JobRecord.status.in_(ACTIVE))).all()
@@ -67,6 +73,7 @@ def reconcile_jobs(*, uow_factory: Callable[[], UnitOfWork], connection: Redis) 
         # Redis is read after the record: a verdict rests on a newer RQ state, never an older one.
         verdict = _verdict(seen, connection)
         if verdict is not None and _settle(uow_factory, seen, verdict):
+            tell_job_ended(uow_factory=uow_factory, mailer=mailer, record_id=seen.id)
             fixed += 1
     return fixed
 

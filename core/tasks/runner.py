@@ -11,7 +11,9 @@ and a failure becomes a message the user can act on.
 
 A vendor's answer is kept before anything else can fail (core/tasks/answers.py), so a
 later attempt of a paid kind reuses it instead of paying again. Progress is written in
-its own short transaction and never commits the body's session.
+its own short transaction and never commits the body's session. Once a job has ended
+(not when it will be retried), core/notifications/job_events.py tells its user what that
+means to them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rq.timeouts import BaseTimeoutException
 from sqlalchemy import update
 
 from core.errors import NotFound, ProviderError, StudioError
+from core.notifications.job_events import tell_job_ended
 from core.tasks.kinds import ProgressFn, Task, TaskKind
 from core.tasks.queue import current_job_id
 from core.tasks.records import TERMINAL, set_status
@@ -62,23 +65,29 @@ def run_task(
             done = kind.body(task)
         except ProviderError as exc:
             retry = exc.retryable and attempts_left > 0
-            _finish(uow, record, JobStatus.QUEUED if retry else JobStatus.FAILED, str(exc))
+            _finish(
+                services, uow, record, JobStatus.QUEUED if retry else JobStatus.FAILED, str(exc)
+            )
             if retry:
                 raise
         except StudioError as exc:
-            _finish(uow, record, JobStatus.FAILED, str(exc))
+            _finish(services, uow, record, JobStatus.FAILED, str(exc))
         except Exception as exc:
             free = not kind.paid or services.answers.has(record_id)  # a retry pays nothing
             retry = attempts_left > 0 and free
             _finish(
-                uow, record, JobStatus.QUEUED if retry else JobStatus.FAILED, _why(kind, exc, retry)
+                services,
+                uow,
+                record,
+                JobStatus.QUEUED if retry else JobStatus.FAILED,
+                _why(kind, exc, retry),
             )
             if retry or attempts_left == 0:
                 raise  # RQ keeps the traceback, and retries only while attempts are left
             log.exception("%s #%d failed; not retried: it may have been paid", kind.name, record_id)
         else:
             services.answers.clear(record_id)
-            _finish(uow, record, JobStatus.SUCCEEDED, done)
+            _finish(services, uow, record, JobStatus.SUCCEEDED, done)
 
 
 def _why(kind: TaskKind, exc: Exception, retrying: bool) -> str:
@@ -112,8 +121,11 @@ def _should_run(record: JobRecord, attempt: str | None) -> bool:
     return record.status not in TERMINAL
 
 
-def _finish(uow: UnitOfWork, record: JobRecord, status: JobStatus, message: str) -> None:
+def _finish(
+    services: Services, uow: UnitOfWork, record: JobRecord, status: JobStatus, message: str
+) -> None:
     uow.rollback()  # whatever the body left uncommitted
+    record_id = record.id
     if record.status == JobStatus.CANCELED:  # the user canceled meanwhile: keep that
         return
     if status == JobStatus.SUCCEEDED:
@@ -126,3 +138,5 @@ def _finish(uow: UnitOfWork, record: JobRecord, status: JobStatus, message: str)
         set_status(record, status, "Failed")
         record.error = message
     uow.commit()
+    if status != JobStatus.QUEUED:
+        tell_job_ended(uow_factory=services.uow, mailer=services.mailer, record_id=record_id)

@@ -32,6 +32,8 @@ from core.bootstrap import Services, build_services
 from core.errors import NotFound, PermissionDenied
 from core.media.generate import request_image
 from core.media.screen import list_screens
+from core.notifications.notice_kinds import JOB_FAILED
+from core.notifications.notices import list_notifications, notify
 from core.render.spec import ExportSettings
 from core.scripts.finalize import finalize_script
 from core.scripts.script import create_script, get_script, list_scripts
@@ -47,7 +49,9 @@ from tests.fakes import FakeQueue
 from tests.helpers import png_upload, tone_wav
 
 ALICE_KEY = "fake-alice-key-0123456789WXYZ"
-ID_PARAMS = {"idea_id", "workspace_id", "script_id", "screen_id", "job_id", "render_id"}
+ID_PARAMS = {
+    "idea_id", "workspace_id", "script_id", "screen_id", "job_id", "render_id", "notification_id"
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Ids:
     empty_script: int  # no version yet
     job: int  # a generation job still waiting in the queue
     render: int  # a render of the script, queued
+    notification: int  # unread
 
 
 World = tuple[Services, FakeQueue, Ids]
@@ -121,8 +126,22 @@ def _populate(services: Services, queue: FakeQueue) -> Ids:
         uow=uow(), cipher=services.cipher, user_id=bob, vendor="openai_compatible",
         secret="ollama", base_url="http://localhost:11434/v1", model="llama3.1",
     )  # fmt: skip
+    told = notify(
+        uow=uow(), mailer=None, user_id=me, kind=JOB_FAILED, title="Drawing the image failed",
+        link=f"screens?id={script.id}",
+    )  # fmt: skip
+    assert told is not None
     return Ids(
-        me, bob, idea.id, ws.id, script.id, screens[0].id, empty.id, job.id, render.target_id
+        me,
+        bob,
+        idea.id,
+        ws.id,
+        script.id,
+        screens[0].id,
+        empty.id,
+        job.id,
+        render.target_id,
+        told.id,
     )
 
 
@@ -155,6 +174,8 @@ def snapshot(services: Services, queue: FakeQueue, ids: Ids) -> dict[str, Any]:
         "bob_ideas": list_ideas(uow=uow(), user_id=ids.bob),
         "bob_workspaces": list_workspaces(uow=uow(), user_id=ids.bob),
         "bob_jobs": list_jobs(uow=uow(), user_id=ids.bob),
+        "notifications": list_notifications(uow=uow(), user_id=me),
+        "bob_notifications": list_notifications(uow=uow(), user_id=ids.bob),
         "queued": list(queue.queued),
         "canceled": list(queue.canceled),
         "files": sorted(
@@ -182,7 +203,8 @@ def arguments(
         "providers": s.providers, "user_id": user, "idea_id": i.idea,
         "workspace_id": i.workspace, "script_id": i.script, "screen_id": i.screen,
         "job_id": i.job, "render_id": i.render, "renderer": s.renderer(),
-        "title": "Mine now", "description": "", "topic": "planted by bob",
+        "notification_id": i.notification, "title": "Mine now", "description": "",
+        "topic": "planted by bob",
         "content": {"title": "Bob's", "scenes": [{"narration": "Hi", "visual": "Bob"}]},
         "base_version": 1, "number": 1, "language": "fr", "favorite": True,
         "narration": "Bob was here.", "visual": "A crab", "aspect": "1:1",

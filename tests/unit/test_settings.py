@@ -134,3 +134,23 @@ def test_a_real_key_that_happens_to_contain_xxx_is_used(tmp_path: Path, mode: st
         tmp_path / "data", mode=mode, secret_key=REAL_SECRET, encryption_keys=KEY_WITH_XXX
     )
     assert settings.fernet_keys == [KEY_WITH_XXX]
+
+
+def test_smtp_is_off_by_default_and_needs_a_sender_when_on(tmp_path: Path) -> None:
+    assert make(tmp_path).smtp_host == ""
+    with pytest.raises(ValueError) as excinfo:
+        make(tmp_path, smtp_host="mail.example.com")
+    assert "STUDIO_SMTP_SENDER" in str(refusal(excinfo))
+    with pytest.raises(ValueError) as excinfo:
+        make(tmp_path, smtp_host="mail.example.com", smtp_sender="s@example.com",
+             smtp_password="change-me")  # fmt: skip
+    assert "STUDIO_SMTP_PASSWORD" in str(refusal(excinfo))
+
+
+def test_the_smtp_password_never_shows_in_a_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDIO_SMTP_PASSWORD", "smtp-secret-9f8e7d")
+    settings = make(tmp_path, smtp_host="mail.example.com", smtp_sender="s@example.com")
+    assert settings.smtp_password.get_secret_value() == "smtp-secret-9f8e7d"
+    assert "smtp-secret-9f8e7d" not in f"{settings!r} {settings} {settings.model_dump()}"
