@@ -25,6 +25,10 @@ TRANSITION_LABELS = {
 }
 QUALITY_LABELS = {"high": "High (bigger file)", "standard": "Standard", "small": "Small file"}
 MUSIC_UPLOADS = ["mp3", "wav", "m4a"]
+SHORTEST_HELP = (
+    "A screen whose voice-over is shorter stays on screen this long, its caption with it, "
+    "so a one-word screen does not flash by."
+)
 
 
 def export_form(script_id: int) -> None:
@@ -102,6 +106,7 @@ def _motion(start: ExportSettings) -> dict[str, Any]:
     st.markdown("**Motion and sound**")
     transition, seconds = st.columns(2)
     kenburns, strength = st.columns(2)
+    volume, shortest = st.columns(2)
     return {
         "transition": transition.selectbox(
             "Transition",
@@ -117,8 +122,18 @@ def _motion(start: ExportSettings) -> dict[str, Any]:
         "motion_strength": strength.slider(
             "Motion strength", 0.0, 1.0, start.motion_strength, 0.05, key="video_motion_strength"
         ),
-        "music_volume": st.slider(
+        "music_volume": volume.slider(
             "Music volume", 0.0, 1.0, start.music_volume, 0.05, key="video_music_volume"
+        ),
+        "min_screen_seconds": shortest.slider(
+            "Shortest screen (seconds)",
+            0.0,
+            10.0,
+            start.min_screen_seconds,
+            0.5,
+            key="video_min_screen",
+            help="A screen whose voice-over is shorter stays on "
+            "screen this long, its caption with it, so a one-word screen does not flash by.",
         ),
     }
 
