@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.auth import log_out, restore_session, signed_in_user_id
 from ui.login import login_form
+from ui.search_box import search_box
 from ui.session import current_user
 
 st.set_page_config(page_title="Faceless Studio", page_icon="🎬", layout="wide")
@@ -23,6 +24,7 @@ APP_PAGES = [
     ("pages/settings.py", "Settings", "⚙️", "settings", True),
     ("pages/onboarding.py", "Welcome", "👋", "welcome", True),
     ("pages/admin.py", "Admin", "🛡️", "admin", True),
+    ("pages/search.py", "Search", "🔎", "search", False),
 ]
 ADMIN_ONLY = {"admin"}  # linked for admins only; the pages check the role themselves
 
@@ -53,6 +55,7 @@ else:
     nav = st.navigation(pages, position="hidden")  # register pages before linking to them
     with st.sidebar:
         st.markdown("### 🎬 Faceless Studio")
+        search_box()
         for page, (*_, url, listed) in zip(pages, APP_PAGES, strict=True):
             if listed and (user.is_admin or url not in ADMIN_ONLY):
                 st.page_link(page)
