@@ -20,13 +20,23 @@ from ui.loading import load_from_url
 from ui.script_editor import edit_tab, forget_base
 from ui.script_tabs import compare_tab, finalize_tab, history_tab, translate_tab
 from ui.services import services
-from ui.session import current_user_id
+from ui.session import current_user_id, query_id
 
 STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
 
 svc = services()
 user_id = current_user_id()
 show_flash()
+# The jobs are read before the script: a job that ends in between is then seen with its
+# result, where the other way round the page shows neither the result nor any progress.
+url_id = query_id("id")
+jobs = (
+    attempt(
+        lambda: list_jobs(uow=svc.uow(), user_id=user_id, target_type="script", target_id=url_id)
+    )
+    if url_id is not None
+    else None
+) or []
 script = load_from_url(
     lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open one from its workspace.",
@@ -61,12 +71,6 @@ if script.source_script_id:
         query_params={"id": str(script.source_script_id)},
     )
 
-jobs = (
-    attempt(
-        lambda: list_jobs(uow=svc.uow(), user_id=user_id, target_type="script", target_id=script.id)
-    )
-    or []
-)
 active = [job.id for job in jobs if job.active]
 job_progress(active, key=f"script_jobs_{script.id}")
 if active:

@@ -41,7 +41,7 @@ if results is None:
 
 def highlighted(found: Snippet) -> str:
     """The snippet as literal text with the match marked (user text is never markdown)."""
-    return f"{md(found.before)}:orange-background[{md(found.match)}]{md(found.after)}"
+    return f"{md(found.before)}:orange[**{md(found.match)}**]{md(found.after)}"
 
 
 def result(match: Match) -> None:
@@ -51,11 +51,12 @@ def result(match: Match) -> None:
     target_id = match.workspace_id if opens_workspace else match.id
     with st.container(border=True, key=f"search_{match.kind}_{match.id}"):
         params = {"id": str(target_id)} if target != "pages/ideas.py" else None
-        st.page_link(target, label=md(match.title), icon=icon, query_params=params)
+        st.page_link(target, label=f"**{md(match.title)}**", icon=icon, query_params=params)
         where = f"in “{match.parent}” · " if match.parent else ""
         more = match.more_scenes
         also = f" and {more} more scene{'s' if more != 1 else ''}" if more else ""
-        st.caption(md(f"{where}matched in the {match.where}{also}"))
+        field = match.where if match.where.startswith("scene") else f"the {match.where}"
+        st.caption(md(f"{where}matched in {field}{also}"))
         if match.snippet is not None:
             st.markdown(highlighted(match.snippet))
 

@@ -5,9 +5,9 @@ asks core for its data once, never once per row."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -26,22 +26,23 @@ STATUS = {"empty": "✍️ Not written yet", "draft": "📝 Draft", "finalized":
 COLUMNS = 3
 
 
-def welcome() -> None:
-    if not current_user().onboarded:
-        st.info("New here? The welcome page sets you up in a minute.", icon="👋")
-        st.page_link("pages/onboarding.py", label="Start here", icon="👋")
-
-
 def quick_actions() -> None:
+    """Start something, or carry on: the first steps for a new user, else the last script."""
     last = attempt(lambda: last_changed_script(uow=services().uow(), user_id=current_user_id()))
-    new, carry_on, keys = st.columns([1, 2, 1])
-    new.page_link("pages/ideas.py", label="New idea", icon="💡")
+    actions = []
+    if not current_user().onboarded:
+        actions.append(("pages/onboarding.py", "Finish setting up", "👋", None))
+    actions.append(("pages/ideas.py", "New idea", "💡", None))
     if last is not None:
         script_id, title = last
-        label = md(f"Continue “{title[:60]}”")
-        params = {"id": str(script_id)}
-        carry_on.page_link("pages/script.py", label=label, icon="▶️", query_params=params)
-    keys.page_link("pages/settings.py", label="API keys and defaults", icon="⚙️")
+        label = f"Continue “{title[:50]}{'…' if len(title) > 50 else ''}”"
+        actions.append(("pages/script.py", md(label), "▶️", {"id": str(script_id)}))
+    actions.append(("pages/workspaces.py", "All workspaces", "🗂️", None))
+    widths = [2 if page == "pages/script.py" else 1 for page, *_ in actions]
+    for column, (page, label, icon, params) in zip(
+        st.columns(widths, border=True), actions, strict=True
+    ):
+        column.page_link(page, label=label, icon=icon, query_params=params)
 
 
 def this_month() -> None:
@@ -55,72 +56,90 @@ def this_month() -> None:
     images.metric("Images generated", counts.images)
     voices.metric("Voice-overs recorded", counts.voiceovers)
     st.caption(
-        "What you made this month (UTC) and still have: a deleted script takes its counts "
-        "with it. Uploads and video thumbnails are not counted."
+        "Made this month (UTC) and still stored: a deleted script takes its counts with it. "
+        "Uploads and video thumbnails are not counted."
     )
 
 
 def favourite_and_recent_scripts() -> None:
     svc, user_id = services(), current_user_id()
-    cards = attempt(lambda: recent_scripts(uow=svc.uow(), files=svc.files, user_id=user_id))
-    st.subheader("Scripts", anchor=False)
-    if not cards:
-        st.caption("No script yet: open a workspace and create one.")
-    for column, card in _grid(cards or []):
-        with column.container(border=True, key=f"dashboard_script_{card.id}"):
-            text = _card(card.thumbnail, card.favorite, f"dashboard_star_script_{card.id}",
-                         partial(set_script_favorite, uow=svc.uow(), user_id=user_id,
-                                 script_id=card.id))  # fmt: skip
-            text.page_link("pages/script.py", label=md(card.title), icon="📝",
-                           query_params={"id": str(card.id)})  # fmt: skip
-            version = f" · v{card.version}" if card.version else ""
-            status = STATUS.get(card.status, card.status)
-            text.caption(md(f"{card.workspace_title} · {status}{version}"))
+    found = attempt(lambda: recent_scripts(uow=svc.uow(), files=svc.files, user_id=user_id))
+    cards = [
+        Card(
+            key=f"dashboard_script_{c.id}",
+            picture=c.thumbnail,
+            title=c.title,
+            page="pages/script.py",
+            item_id=c.id,
+            about=STATUS.get(c.status, c.status)
+            + (f" · version {c.version}" if c.version else "")
+            + f"  \nin {md(c.workspace_title)}",
+            favorite=c.favorite,
+            toggle=partial(set_script_favorite, uow=svc.uow(), user_id=user_id, script_id=c.id),
+        )
+        for c in found or []
+    ]
+    _cards("Scripts", "No script yet: open a workspace and create one.", cards)
 
 
 def favourite_and_recent_workspaces() -> None:
     svc, user_id = services(), current_user_id()
-    cards = attempt(lambda: recent_workspaces(uow=svc.uow(), files=svc.files, user_id=user_id))
-    st.subheader("Workspaces", anchor=False)
+    found = attempt(lambda: recent_workspaces(uow=svc.uow(), files=svc.files, user_id=user_id))
+    cards = [
+        Card(
+            key=f"dashboard_workspace_{c.id}",
+            picture=c.thumbnail,
+            title=c.title,
+            page="pages/workspace.py",
+            item_id=c.id,
+            about=f"{c.script_count} script{'' if c.script_count == 1 else 's'}"
+            f"  \nactive {c.active_at:%d %b, %H:%M}",
+            favorite=c.favorite,
+            toggle=partial(set_favorite, uow=svc.uow(), user_id=user_id, workspace_id=c.id),
+        )
+        for c in found or []
+    ]
+    _cards("Workspaces", "No workspace yet: execute an idea to create one.", cards)
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    picture: Path | None
+    title: str
+    page: str  # opened with ?id=item_id
+    item_id: int
+    about: str  # markdown: our words, user text escaped
+    favorite: bool
+    toggle: Callable[..., object]  # toggle(favorite=...) stars or unstars it
+
+
+def _cards(heading: str, empty: str, cards: list[Card]) -> None:
+    """A heading, then the cards COLUMNS to a row: picture, title link, star, about."""
+    st.subheader(heading, anchor=False)
     if not cards:
-        st.caption("No workspace yet: execute an idea to create one.")
-    for column, card in _grid(cards or []):
-        with column.container(border=True, key=f"dashboard_workspace_{card.id}"):
-            text = _card(card.thumbnail, card.favorite, f"dashboard_star_workspace_{card.id}",
-                         partial(set_favorite, uow=svc.uow(), user_id=user_id,
-                                 workspace_id=card.id))  # fmt: skip
-            text.page_link("pages/workspace.py", label=md(card.title), icon="📁",
-                           query_params={"id": str(card.id)})  # fmt: skip
-            scripts = "1 script" if card.script_count == 1 else f"{card.script_count} scripts"
-            text.caption(f"{scripts} · active {card.active_at:%Y-%m-%d %H:%M}")
-    st.page_link("pages/workspaces.py", label="All workspaces", icon="🗂️")
-
-
-def _grid(cards: list[Any]) -> list[tuple[Any, Any]]:
-    """Each card with the column it goes in, COLUMNS to a row."""
-    placed = []
+        st.caption(empty)
     for start in range(0, len(cards), COLUMNS):
-        row = st.columns(COLUMNS)
-        placed += list(zip(row, cards[start : start + COLUMNS], strict=False))
-    return placed
-
-
-def _card(picture: Path | None, favorite: bool, key: str, toggle: Callable[..., object]) -> Any:
-    """A card's picture and star; returns the column its text goes in."""
-    image, text, star = st.columns([2, 4, 1])
-    if picture is not None:
-        image.image(str(picture), width="stretch")
-    else:
-        image.markdown("🖼️")
-    star_button(star, favorite=favorite, key=key, toggle=toggle)
-    return text
+        for column, card in zip(st.columns(COLUMNS), cards[start : start + COLUMNS], strict=False):
+            with column.container(border=True, key=card.key):
+                image, text = st.columns([1, 4])
+                if card.picture is not None:
+                    image.image(str(card.picture), width="stretch")
+                else:
+                    image.markdown(":gray[:material/image:]")  # no picture yet
+                link, star = text.columns([7, 1], vertical_alignment="center", gap="small")
+                label, params = f"**{md(card.title)}**", {"id": str(card.item_id)}
+                link.page_link(card.page, label=label, query_params=params)
+                star_button(
+                    star, favorite=card.favorite, key=f"{card.key}_star", toggle=card.toggle
+                )
+                text.caption(card.about)
 
 
 SECTIONS: list[Callable[[], None]] = [
-    welcome,
     quick_actions,
+    this_month,
     work_in_progress,
     favourite_and_recent_scripts,
     favourite_and_recent_workspaces,
-    this_month,
 ]

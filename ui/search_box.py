@@ -16,10 +16,12 @@ def search_box() -> None:
         text = box.text_input(
             "Search",
             value=st.query_params.get(QUERY, ""),
-            placeholder="Search ideas, workspaces, scripts",
+            placeholder="Search ideas, scripts…",
             max_chars=200,
             label_visibility="collapsed",
         )
-        submitted = button.form_submit_button("🔎", help="Search titles and narration")
+        submitted = button.form_submit_button(
+            "", icon=":material/search:", help="Search", width="stretch"
+        )
     if submitted:
         st.switch_page("pages/search.py", query_params={QUERY: " ".join(text.split())})

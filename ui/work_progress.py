@@ -18,7 +18,8 @@ from ui.session import current_user_id
 POLL_SECONDS = 2
 LAST = "dashboard_work_last"  # the last answer, kept once nothing runs any more
 PAGES = {"script": "pages/script.py", "screens": "pages/screens.py", "video": "pages/video.py"}
-ENDED = {"succeeded": "✅ Finished", "failed": "⚠️ Failed", "canceled": "⏹️ Canceled"}
+ENDED = {"succeeded": "✅", "failed": "⚠️", "canceled": "⏹️"}
+SHOWN_ENDED = 3
 
 
 def work_in_progress() -> None:
@@ -39,26 +40,33 @@ def _live() -> None:
         work = _load()
         if not any(w.active for w in work):
             st.session_state[LAST] = work
+    running = [w for w in work if w.active]
+    ended = [w for w in work if not w.active]
     if not work:
         st.caption("Nothing running. Writing, images, voice-overs and videos show here.")
-    for item in work:
+    for number, item in enumerate(running):
+        with st.container(border=True, key=f"dashboard_running_{number}"):
+            _row(item)
+    if ended:
+        st.caption("Ended in the last few minutes")
+    for item in ended[:SHOWN_ENDED]:
         _row(item)
-    st.page_link("pages/activity.py", label="All jobs in Activity", icon="📋")
+    more = f" ({len(ended) - SHOWN_ENDED} more)" if len(ended) > SHOWN_ENDED else ""
+    st.page_link("pages/activity.py", label=f"All jobs in Activity{more}", icon="📋")
 
 
 def _row(item: Work) -> None:
-    with st.container(border=True):
-        what, state = st.columns([2, 3], vertical_alignment="center")
-        what.markdown(f"**{item.label}**")  # our own words, not user text
-        if item.script_id is not None:
-            what.page_link(
-                PAGES[item.page],
-                label=md(item.script_title),
-                icon="📝",
-                query_params={"id": str(item.script_id)},
-            )
-        if item.active:
-            state.progress(item.progress / 100, text=md(item.message) or "Waiting…")
-        else:
-            text = md(item.message) if item.message else ""
-            state.markdown(f"{ENDED.get(item.status, item.status)}  \n{text}")
+    what, script, state = st.columns([3, 3, 4], vertical_alignment="center")
+    icon = "" if item.active else ENDED.get(item.status, "") + " "
+    what.markdown(f"{icon}**{item.label}**")  # our own words, not user text
+    if item.script_id is not None:
+        script.page_link(
+            PAGES[item.page],
+            label=md(item.script_title),
+            icon="📝",
+            query_params={"id": str(item.script_id)},
+        )
+    if item.active:
+        state.progress(item.progress / 100, text=md(item.message) or "Waiting…")
+    elif item.message:
+        state.caption(md(item.message))
