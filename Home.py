@@ -7,6 +7,7 @@ import streamlit as st
 from ui.auth import log_out, restore_session, signed_in_user_id, sync_cookie
 from ui.flash import show_flash
 from ui.notification_bell import notification_bell
+from ui.search_box import search_box
 from ui.session import current_user, user_preferences
 from ui.theme import apply_theme
 
@@ -26,6 +27,7 @@ APP_PAGES = [
     ("app_pages/settings.py", "Settings", "⚙️", "settings", True),
     ("app_pages/onboarding.py", "Welcome", "👋", "welcome", True),
     ("app_pages/admin.py", "Admin", "🛡️", "admin", True),
+    ("app_pages/search.py", "Search", "🔎", "search", False),
 ]
 ADMIN_ONLY = {"admin"}  # linked for admins only; the pages check the role themselves
 
@@ -62,6 +64,7 @@ else:
     with st.sidebar:
         st.markdown("### 🎬 Faceless Studio")
         notification_bell()
+        search_box()
         for page, (*_, url, listed) in zip(pages, APP_PAGES, strict=True):
             if listed and (user.is_admin or url not in ADMIN_ONLY):
                 st.page_link(page)

@@ -15,7 +15,6 @@ from core.notifications.notices import (
     mark_read,
 )
 from ui.errors import attempt
-from ui.flash import show_flash
 from ui.listing import md
 from ui.services import services
 from ui.session import current_user_id
@@ -25,7 +24,6 @@ OPEN = {"video": "Open the video", "screens": "Open the screens", "script": "Ope
 
 svc = services()
 user_id = current_user_id()
-show_flash()
 st.title("🔔 Notifications", anchor=False)
 
 
@@ -50,13 +48,12 @@ def notification(item: NotificationView) -> None:
         text.caption(
             f"{md(item.body)} · {ago(item.created_at)}" if item.body else ago(item.created_at)
         )
-        if item.page and (PAGES / f"{item.page}.py").is_file():
-            link.page_link(
-                f"app_pages/{item.page}.py",
-                label=OPEN.get(item.page, "Open"),
-                icon="➡️",
-                query_params=item.query,
-            )
+        # A button, not a page link: opening it also marks it read, in the same click.
+        opens = bool(item.page) and (PAGES / f"{item.page}.py").is_file()
+        label = OPEN.get(item.page, "Open")
+        if opens and link.button(label, key=f"notifications_open_{item.id}", icon="➡️"):
+            attempt(lambda: mark_read(uow=svc.uow(), user_id=user_id, notification_id=item.id))
+            st.switch_page(f"app_pages/{item.page}.py", query_params=item.query)
         if not item.read and action.button("Mark read", key=f"notifications_read_{item.id}"):
             attempt(lambda: mark_read(uow=svc.uow(), user_id=user_id, notification_id=item.id))
             st.rerun()

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from core.scripts.languages import language_name
-from core.scripts.script import get_script
+from core.scripts.script import get_script, set_script_favorite
 from core.scripts.versions import list_versions
 from core.scripts.writing import request_generation
 from core.tasks.records import list_jobs
 from ui.errors import attempt
+from ui.favorite_star import star_button
 from ui.flash import flash
 from ui.jobs import job_progress
+from ui.listing import md
 from ui.loading import load_from_url
 from ui.script_editor import edit_tab, forget_base
 from ui.script_tabs import compare_tab, finalize_tab, history_tab, translate_tab
 from ui.services import services
-from ui.session import current_user_id
+from ui.session import current_user_id, query_id
 
 STATUS = {"draft": "📝 Draft", "finalized": "🔒 Finalized"}
 
 svc = services()
 user_id = current_user_id()
+# The jobs are read before the script: a job that ends in between is then seen with its
+# result, where the other way round the page shows neither the result nor any progress.
+url_id = query_id("id")
+jobs = (
+    attempt(
+        lambda: list_jobs(uow=svc.uow(), user_id=user_id, target_type="script", target_id=url_id)
+    )
+    if url_id is not None
+    else None
+) or []
 script = load_from_url(
     lambda script_id: get_script(uow=svc.uow(), user_id=user_id, script_id=script_id),
     missing="No script selected: open one from its workspace.",
@@ -35,7 +49,14 @@ st.page_link(
     icon="⬅️",
     query_params={"id": str(script.workspace_id)},
 )
-st.title(f"📝 {script.title}", anchor=False)
+heading, star = st.columns([12, 1], vertical_alignment="center")
+heading.title(f"📝 {md(script.title)}", anchor=False)
+star_button(
+    star,
+    favorite=script.favorite,
+    key=f"script_fav_{script.id}",
+    toggle=partial(set_script_favorite, uow=svc.uow(), user_id=user_id, script_id=script.id),
+)
 version = f"version {script.current_version}" if script.current_version else "no version yet"
 st.caption(
     f"{STATUS.get(script.status, script.status)} · {language_name(script.language)} · "
@@ -49,12 +70,6 @@ if script.source_script_id:
         query_params={"id": str(script.source_script_id)},
     )
 
-jobs = (
-    attempt(
-        lambda: list_jobs(uow=svc.uow(), user_id=user_id, target_type="script", target_id=script.id)
-    )
-    or []
-)
 active = [job.id for job in jobs if job.active]
 job_progress(active, key=f"script_jobs_{script.id}")
 if active:

@@ -7,10 +7,17 @@ from functools import partial
 import streamlit as st
 
 from core.scripts.languages import LANGUAGES, language_name
-from core.scripts.script import ScriptView, create_script, delete_script, list_scripts
+from core.scripts.script import (
+    ScriptView,
+    create_script,
+    delete_script,
+    list_scripts,
+    set_script_favorite,
+)
 from core.scripts.writing import request_generation
 from core.workspaces.workspace import WorkspaceView, get_workspace
 from ui.errors import attempt
+from ui.favorite_star import star_button
 from ui.flash import flash
 from ui.listing import delete_button, md
 from ui.loading import load_from_url
@@ -47,7 +54,9 @@ style_expander(workspace.id)
 
 def script_row(script: ScriptView) -> None:
     with st.container(border=True, key=f"workspace_script_{script.id}"):
-        text, action, remove = st.columns([5, 1, 1], vertical_alignment="center")
+        star, text, action, remove = st.columns([0.4, 5, 1, 1], vertical_alignment="center")
+        toggle = partial(set_script_favorite, uow=svc.uow(), user_id=user_id, script_id=script.id)
+        star_button(star, favorite=script.favorite, key=f"workspace_fav_{script.id}", toggle=toggle)
         text.markdown(f"**{md(script.title)}**")
         if script.status == "empty":
             state = WRITING.get(script.writing, "Not written yet")

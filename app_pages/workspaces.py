@@ -14,7 +14,8 @@ from core.workspaces.workspace import (
     set_favorite,
     update_workspace,
 )
-from ui.errors import attempt, succeeded
+from ui.errors import attempt
+from ui.favorite_star import star_button
 from ui.listing import add_form, delete_button, edit_form, md
 from ui.services import services
 from ui.session import current_user_id
@@ -59,15 +60,8 @@ def workspace_card(ws: WorkspaceView) -> None:
             )
             return
         star, text, actions = st.columns([0.4, 5, 3])
-        label = "★" if ws.favorite else "☆"
-        tip = "Remove from favourites" if ws.favorite else "Add to favourites"
-        favourite = star.button(label, key=f"workspaces_fav_{ws.id}", help=tip)
-        if favourite and succeeded(
-            lambda: set_favorite(
-                uow=svc.uow(), user_id=user_id, workspace_id=ws.id, favorite=not ws.favorite
-            )
-        ):
-            st.rerun()
+        toggle = partial(set_favorite, uow=svc.uow(), user_id=user_id, workspace_id=ws.id)
+        star_button(star, favorite=ws.favorite, key=f"workspaces_fav_{ws.id}", toggle=toggle)
         text.markdown(f"**{md(ws.title)}**")
         if ws.description:
             text.markdown(md(ws.description))

@@ -76,6 +76,7 @@ ENTRY_POINTS: dict[str, Action] = {
     "core.scripts.script.list_scripts": Action.VIEW,
     "core.scripts.script.get_script": Action.VIEW,
     "core.scripts.script.delete_script": Action.DELETE,
+    "core.scripts.script.set_script_favorite": Action.VIEW,
     "core.scripts.versions.list_versions": Action.VIEW,
     "core.scripts.versions.get_version": Action.VIEW,
     "core.scripts.versions.save_version": Action.EDIT,

@@ -1,4 +1,5 @@
-"""Engine and session factory; SQLite gets foreign keys, WAL and a busy timeout."""
+"""Engine and session factory; SQLite gets foreign keys, WAL, a busy timeout, and a
+`unicode_lower()` function (its own lower() folds ASCII only: search needs "É" = "é")."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    dbapi_conn.create_function("unicode_lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

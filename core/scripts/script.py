@@ -1,4 +1,5 @@
-"""Scripts: each one video project in a workspace. Create, open, list and delete them."""
+"""Scripts: each one video project in a workspace. Create, open, list, favourite and delete
+them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from core.tasks.queue import TaskQueue
 from core.tasks.records import stop_jobs
 from core.uow import UnitOfWork
 from core.validation import clean_int, clean_title
-from db.models import JobRecord, Render, Screen, Script, ScriptStatus, Workspace
+from db.models import Favorite, JobRecord, Render, Screen, Script, ScriptStatus, Workspace
 
 MAX_TOPIC = 2000
 
@@ -40,6 +41,7 @@ class ScriptView(BaseModel):
     finalized_version: int | None
     source_script_id: int | None
     writing: str = ""  # the latest writing job's status while the script is empty
+    favorite: bool = False  # the user's star (ScriptViews for that user only)
 
 
 def create_script(
@@ -82,7 +84,8 @@ def create_script(
 
 def get_script(*, uow: UnitOfWork, user_id: int, script_id: int) -> ScriptView:
     with uow:
-        return script_view(access.load(uow, Script, script_id, user_id=user_id, action=Action.VIEW))
+        script = access.load(uow, Script, script_id, user_id=user_id, action=Action.VIEW)
+        return script_view(script, favorite=script.id in favorite_scripts(uow, user_id))
 
 
 def list_scripts(*, uow: UnitOfWork, user_id: int, workspace_id: int) -> list[ScriptView]:
@@ -95,7 +98,34 @@ def list_scripts(*, uow: UnitOfWork, user_id: int, workspace_id: int) -> list[Sc
             )
         )
         writing = _writing(uow, [s.id for s in rows if s.status == ScriptStatus.EMPTY])
-        return [script_view(s).model_copy(update={"writing": writing.get(s.id, "")}) for s in rows]
+        starred = favorite_scripts(uow, user_id)
+        return [
+            script_view(s, favorite=s.id in starred).model_copy(
+                update={"writing": writing.get(s.id, "")}
+            )
+            for s in rows
+        ]
+
+
+def set_script_favorite(*, uow: UnitOfWork, user_id: int, script_id: int, favorite: bool) -> None:
+    """Mark or unmark a script as one of the user's favourites."""
+    with uow:
+        access.load(uow, Script, script_id, user_id=user_id, action=Action.VIEW)
+        mine = access.visible(Favorite, user_id)
+        row = uow.session.scalar(select(Favorite).where(mine, Favorite.script_id == script_id))
+        if favorite and row is None:
+            uow.session.add(Favorite(user_id=user_id, script_id=script_id))
+        elif not favorite and row is not None:
+            uow.session.delete(row)
+        uow.commit()
+
+
+def favorite_scripts(uow: UnitOfWork, user_id: int) -> set[int]:
+    """The ids of the scripts the user starred (in the caller's transaction)."""
+    query = select(Favorite.script_id).where(
+        access.visible(Favorite, user_id), Favorite.script_id.is_not(None)
+    )
+    return {int(script_id) for script_id in uow.session.scalars(query) if script_id is not None}
 
 
 def delete_script(
@@ -134,7 +164,7 @@ def _writing(uow: UnitOfWork, script_ids: list[int]) -> dict[int, str]:
     return {target: status.value for target, status in jobs}  # the latest wins
 
 
-def script_view(script: Script) -> ScriptView:
+def script_view(script: Script, *, favorite: bool = False) -> ScriptView:
     return ScriptView(
         id=script.id,
         workspace_id=script.workspace_id,
@@ -148,6 +178,7 @@ def script_view(script: Script) -> ScriptView:
         current_version=script.current_version,
         finalized_version=script.finalized_version,
         source_script_id=script.source_script_id,
+        favorite=favorite,
     )
 
 

@@ -104,7 +104,7 @@ def test_upgrade_lists_case_collisions_and_changes_nothing(db_url: str, engine: 
     with engine.begin() as conn:  # what the message tells the operator to do
         conn.execute(text("UPDATE users SET username = 'alice2' WHERE id = 2"))
         conn.execute(text("UPDATE users SET username = username || id WHERE id IN (5, 6)"))
-    upgrade(db_url)
+    upgrade(db_url, "0005")
     assert revision(engine) == "0005"
     downgrade(db_url, "0004")  # and back: the index and the table go again
     assert "invitations" not in inspect(engine).get_table_names()

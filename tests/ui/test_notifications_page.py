@@ -55,15 +55,27 @@ def test_the_list_links_to_the_screens_and_marks_read(studio: Studio) -> None:
     assert "2 unread" in shown
     # newest first, user text literal, each with its link
     assert shown.index(r"Octo \*minds\*") < shown.index("Batch finished")
-    assert links(at)["Open the screens"] == f"id={script_id}"
-    assert links(at)["Open the video"] == f"id={script_id}"
+    newest, batch = studio.call(list_notifications)
+    opens = {b.label: b.key for b in at.button if b.key.startswith("notifications_open_")}
+    assert opens == {
+        "Open the video": f"notifications_open_{newest.id}",
+        "Open the screens": f"notifications_open_{batch.id}",
+    }
 
-    newest = studio.call(list_notifications)[0]
     no_exception(at.button(key=f"notifications_read_{newest.id}").click().run())
     assert studio.call(unread_count) == 1 and "1 unread" in texts(at)
+    at.button(key=f"notifications_open_{batch.id}").click().run()  # opening marks read too
+    assert studio.call(unread_count) == 0
+    at = no_exception(studio.open("app_pages/notifications.py"))
+    assert "0 unread" in texts(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("notifications_read_")]
+
+
+def test_mark_all_read(studio: Studio) -> None:
+    batch_told(studio)
+    at = no_exception(studio.open("app_pages/notifications.py"))
     no_exception(at.button(key="notifications_all_read").click().run())
     assert studio.call(unread_count) == 0 and "0 unread" in texts(at)
-    assert not [b for b in at.button if b.key and b.key.startswith("notifications_read_")]
 
 
 def test_an_empty_list_says_what_will_come(studio: Studio) -> None:

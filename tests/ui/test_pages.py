@@ -126,7 +126,7 @@ def test_creating_and_deleting_a_workspace(studio: Studio) -> None:
 def test_a_missing_workspace_says_so_and_links_back(studio: Studio) -> None:
     at = no_exception(studio.open("app_pages/workspace.py", id=999))
     assert len(at.error) == 1 and "not found" in at.error[0].value
-    assert not at.get("form")
+    assert not at.main.get("form")  # the sidebar holds the search box
 
 
 # --- Workspace → script ----------------------------------------------------------------
