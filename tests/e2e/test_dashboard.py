@@ -23,6 +23,7 @@ def test_the_dashboard_follows_a_batch_live_and_a_link_opens_on_one_click(
     register_and_log_in(page, app_url, "watcher")
     finalize_new_script(page, "Lantern fish", SCREENS)
     screens_url = page.url
+    page.get_by_text("…and render the video when done").click()  # on by default: media only
     page.get_by_role("button", name="Batch generate").click()
     expect(page.get_by_text(re.compile(rf"^Images \d+/{SCREENS}")).first).to_be_visible()
 
