@@ -113,9 +113,9 @@ def _freshness(script_id: int, latest: RenderView) -> None:
         if queued is not None:
             flash("Re-render queued with the same settings.", "🔄")
             st.rerun()
-    elif not fresh.can_rerender:
+    elif fresh.fix_on == "screens":  # the page itself links the script when it is edited
         st.page_link(
-            "app_pages/script.py", label="Open the script", icon="📝",
+            "app_pages/screens.py", label="Open the screens", icon="🖼️",
             query_params={"id": str(script_id)},
         )  # fmt: skip
 

@@ -26,6 +26,7 @@ class Freshness:
     current: bool
     reason: str  # why the video is out of date; "" when it is current
     can_rerender: bool  # the script is finalized and every screen has its media
+    fix_on: str = ""  # the page where it can be brought up to date: "script" or "screens"
 
 
 def video_freshness(
@@ -39,14 +40,14 @@ def video_freshness(
             return Freshness(True, "", False)  # made before fingerprints: nothing to compare
         if script.status != ScriptStatus.FINALIZED:
             why = "The script was edited after this video. Finalize it again to re-render."
-            return Freshness(False, why, False)
+            return Freshness(False, why, False, "script")
         made_from = render.input_fingerprint
         try:
             settings = ExportSettings.model_validate(render.settings)
             now = fingerprint(renderer, render_input(uow, files, script, settings))
         except (InvalidInput, ValidationError):
             why = "Some screens changed and are missing their image or voice-over."
-            return Freshness(False, why, False)
+            return Freshness(False, why, False, "screens")
     if now == made_from:
         return Freshness(True, "", False)
     return Freshness(False, "Screens changed since this video was rendered.", True)
