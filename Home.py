@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import rerun_guard
 from ui.auth import log_out, restore_session, signed_in_user_id, sync_cookie
 from ui.flash import show_flash
 from ui.notification_bell import notification_bell
@@ -11,6 +12,7 @@ from ui.search_box import search_box
 from ui.session import current_user, user_preferences
 from ui.theme import apply_theme
 
+rerun_guard.install()  # a polling fragment's tick must not undo a click on a page link
 st.set_page_config(page_title="Faceless Studio", page_icon="🎬", layout="wide")
 
 # (file, title, icon, url path, listed in the sidebar); detail pages open from links with ?id=

@@ -119,3 +119,10 @@ def texts(at: AppTest) -> str:
 def no_exception(at: AppTest) -> AppTest:
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def batch_submit_key(script_id: int) -> str:
+    """AppTest's key of the screens page's Batch generate button (a form's submit)."""
+    from ui.batch_button import batch_form_key  # the app's own name for its form
+
+    return f"FormSubmitter:{batch_form_key(script_id)}-Batch generate"

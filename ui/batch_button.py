@@ -12,15 +12,22 @@ from ui.services import services
 from ui.session import current_user_id
 
 
+def batch_form_key(script_id: int) -> str:
+    return f"screens_batch_{script_id}"
+
+
 def batch_button(script_id: int) -> None:
-    """Queue every missing (or failed) image and voice-over, and the video after them."""
-    button, video = st.columns([1, 3], vertical_alignment="center")
-    with_video = video.checkbox(
-        "…and render the video when done", value=True, key=f"screens_with_video_{script_id}"
-    )
-    if not button.button(
-        "Batch generate", key=f"screens_batch_{script_id}", icon="⚡", type="primary"
-    ):
+    """Queue every missing (or failed) image and voice-over, and the video after them.
+
+    A form: ticking the box reruns nothing, so a click on the button right after it is
+    never lost in that rerun."""
+    with st.form(batch_form_key(script_id), border=False):
+        button, video = st.columns([1, 3], vertical_alignment="center")
+        with_video = video.checkbox(
+            "…and render the video when done", value=True, key=f"screens_with_video_{script_id}"
+        )
+        pressed = button.form_submit_button("Batch generate", icon="⚡", type="primary")
+    if not pressed:
         return
     svc = services()
     queued = attempt(

@@ -15,7 +15,7 @@ from core.scripts.script import create_script, get_script
 from core.tasks.records import get_job, list_jobs
 from core.workspaces.styles import get_workspace_style
 from tests.conftest import Studio
-from tests.helpers import no_exception, texts
+from tests.helpers import batch_submit_key, no_exception, texts
 
 
 def finalized(studio: Studio, scene_count: int = 3) -> tuple[int, list[int]]:
@@ -32,7 +32,7 @@ def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> 
     script_id, _ = finalized(studio)
     at = no_exception(studio.open("app_pages/screens.py", id=script_id))
     assert texts(at).count("Image: not generated yet") == 3
-    no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
+    no_exception(at.button(key=batch_submit_key(script_id)).click().run())
     queued = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
     assert sorted(j.kind for j in queued) == ["screen.image"] * 3 + ["screen.voice"] * 3
     assert all(j.status == "queued" for j in queued)
@@ -45,7 +45,7 @@ def test_batch_generate_queues_every_missing_image_and_voice(studio: Studio) -> 
 def test_cancel_stops_the_queued_jobs(studio: Studio) -> None:
     script_id, _ = finalized(studio, scene_count=2)
     at = studio.open("app_pages/screens.py", id=script_id)
-    at.button(key=f"screens_batch_{script_id}").click().run()
+    at.button(key=batch_submit_key(script_id)).click().run()
     no_exception(at.button(key=f"screens_cancel_{script_id}").click().run())
     jobs = [j for j in studio.call(list_jobs) if j.target_type == "screen"]
     assert len(jobs) == 4 and {j.status for j in jobs} == {"canceled"}
@@ -64,7 +64,7 @@ def test_finished_media_appear_after_a_reload(studio: Studio) -> None:
     labels = [b.label for b in at.button]
     assert labels.count("Re-roll image") == 3 and labels.count("Re-do voice") == 3
     at.checkbox(key=f"screens_with_video_{script_id}").uncheck()
-    no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
+    no_exception(at.button(key=batch_submit_key(script_id)).click().run())
     assert "Nothing to generate: every screen has its image and voice." in texts(at)
 
 

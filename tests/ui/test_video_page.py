@@ -16,7 +16,7 @@ from core.tasks.records import list_jobs
 from core.video.renders import default_export_settings, request_render
 from tests.conftest import Studio
 from tests.fakes import FakeRenderer
-from tests.helpers import no_exception, texts
+from tests.helpers import batch_submit_key, no_exception, texts
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_batch_with_video_on_the_screens_page_queues_the_render(studio: Studio) 
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Video"]
     assert [link.query_string for link in links] == [f"id={script_id}"]
     assert at.checkbox(key=f"screens_with_video_{script_id}").value  # on by default
-    no_exception(at.button(key=f"screens_batch_{script_id}").click().run())
+    no_exception(at.button(key=batch_submit_key(script_id)).click().run())
     kinds = sorted(j.kind for j in studio.call(list_jobs))
     assert kinds.count("script.render") == 1 and kinds.count("screen.image") == 2
     bars = [p.proto.text for p in at.get("progress")]
