@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_journey import open_from_sidebar, register_and_log_in
+from tests.e2e.test_journey import open_from_sidebar, register_and_log_in, wait_until_idle
 
 pytestmark = pytest.mark.browser
 SCREENS = 12
@@ -28,6 +28,7 @@ def finalize_new_script(page: Page, idea: str, scenes: int) -> str:
     page.get_by_role("tab", name="Finalize").click()
     page.get_by_role("button", name="Finalize").click()
     expect(page).to_have_url(re.compile(r"/screens\?id=\d+"))
+    wait_until_idle(page)  # the screens page has loaded, as a user sees it
     return workspace_url
 
 

@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_batch import finalize_new_script
-from tests.e2e.test_journey import edit_first_narration, follow, register_and_log_in
+from tests.e2e.test_journey import (
+    edit_first_narration,
+    follow,
+    register_and_log_in,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 SCREENS = 3
@@ -57,6 +62,7 @@ def test_batch_with_video_then_watch_download_edit_and_rerender(page: Page, app_
     page.get_by_role("tab", name="Finalize").click()
     page.get_by_role("button", name="Finalize").click()
     expect(page).to_have_url(re.compile(r"/screens\?id=\d+"))
+    wait_until_idle(page)
     page.get_by_text("…and render the video when done").click()  # media only, this time
     page.get_by_role("button", name="Batch generate").click()
     expect(page.get_by_text(f"Voice {SCREENS}/{SCREENS}").first).to_be_visible(timeout=90_000)
