@@ -39,7 +39,7 @@ class SMTPMailer:
         message.set_content(
             f"{text}\n\nOpen it in Faceless Studio: {address}\n\n"
             "You get this e-mail because you asked for notifications by e-mail; switch them "
-            "off under Settings › Profile › Notifications.\n"
+            "off under Settings › Notifications.\n"
         )
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S) as smtp:
             if s.smtp_starttls:
